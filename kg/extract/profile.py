@@ -1,0 +1,347 @@
+"""Read plain-text copies of researcher profile pages (scholarfeed-style) into records.
+
+The page layout, confirmed against ``examples/profiles/chuhan-wu.txt``::
+
+    Chuhan Wu                      <- owner
+                                   
+    IR                             <- primary category
+    h-index46 / 77papers / 14,304citations / Novelty50% / AI Score61
+                                   
+    77 Papers                      
+                                   
+    LGIRJun 9, 2023Code            <- codes fused to a date, optionally to "Code"
+    Title on the very next line
+                                   
+    Ann Author, Bob Author, Chuhan Wu et al. · tencent-ai
+                                   
+    Abstract on one line.
+
+A damaged block is reported as ``file:line: problem`` and skipped; every other block is
+still read.  Nothing raises except :class:`ExtractionError` (for ``strict`` mode).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from kg.extract.latex import latex_to_text
+from kg.extract.links import find_links
+from kg.models import Authorship, Link, Paper, Problem, Profile, ProfileRecords, SourceInfo
+from kg.names import name_key
+from kg.taxonomy import category_for_code
+
+MONTHS = {m: i for i, m in enumerate(
+    ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], start=1)}
+
+# Anything shaped like a block's first line starts a block, so a bad month or day is
+# reported on that block instead of gluing the block onto the previous one.
+BLOCK_START = re.compile(
+    r"^(?P<codes>(?:[A-Z]{2})+)(?P<month>[A-Z][a-z]{2})\.? ?(?P<day>\d{1,2})"
+    r"(?:, ?(?P<year>\d{4}))?(?P<code>Code)?$"
+)
+_HEADER_PATTERNS: dict[str, re.Pattern[str]] = {
+    "h_index": re.compile(r"^h-index\s*(\d[\d,]*)$"),
+    "papers_stated": re.compile(r"^(\d[\d,]*)\s*papers$"),
+    "citations": re.compile(r"^(\d[\d,]*)\s*citations$"),
+    "novelty_pct": re.compile(r"^Novelty\s*(\d[\d,]*)%$"),
+    "ai_score": re.compile(r"^AI Score\s*(\d[\d,]*)$"),
+}
+_PAPERS_HEADING = re.compile(r"^(\d[\d,]*) Papers$")
+_CATEGORY_LINE = re.compile(r"^[A-Z]{2}$")
+_ET_AL = re.compile(r",?\s+et al\.?$")
+_ORG_SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+ORG_SEPARATOR = " · "
+
+
+class ExtractionError(Exception):
+    """A source could not be read as asked (``strict`` mode, or not readable at all)."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+@dataclass
+class _Line:
+    number: int
+    text: str
+    unreadable: bool = False
+
+
+@dataclass
+class _Reader:
+    file: str
+    as_of: dt.date
+    problems: list[Problem] = field(default_factory=list)
+
+    def problem(self, line: int, message: str, *, warning: bool = False, skipped: bool = False) -> None:
+        self.problems.append(Problem(file=self.file, line=line, message=message,
+                                     severity="warning" if warning else "error",
+                                     skipped_block=skipped))
+
+
+def _decode(data: bytes, reader: _Reader) -> list[_Line] | None:
+    """Split bytes into lines, reporting encoding damage line by line."""
+    if not data.strip():
+        reader.problem(0, "the file is empty", skipped=False)
+        return None
+    if b"\x00" in data:
+        reader.problem(0, "this is a binary file (it contains NUL bytes), not a text profile page")
+        return None
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+        reader.problem(1, "byte order mark (BOM) at the start of the file ignored", warning=True)
+    lines: list[_Line] = []
+    crlf_reported = False
+    for number, raw in enumerate(data.split(b"\n"), start=1):
+        if raw.endswith(b"\r"):
+            raw = raw[:-1]
+            if not crlf_reported:
+                reader.problem(number, "Windows line endings (CRLF) read as plain newlines", warning=True)
+                crlf_reported = True
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as e:
+            reader.problem(number, f"invalid UTF-8 at byte {e.start} of the line; the line is unreadable")
+            text = raw.decode("utf-8", errors="replace")
+            lines.append(_Line(number, text.strip(), unreadable=True))
+            continue
+        if "\t" in text:
+            reader.problem(number, "tab characters read as spaces", warning=True)
+            text = text.replace("\t", " ")
+        if "\r" in text:
+            reader.problem(number, "stray carriage return read as a space", warning=True)
+            text = text.replace("\r", " ")
+        lines.append(_Line(number, text.strip()))
+    return lines
+
+
+def _number(text: str) -> int:
+    return int(text.replace(",", ""))
+
+
+def _read_header(lines: list[_Line], reader: _Reader) -> tuple[dict[str, object], int]:
+    """Read the header; returns its fields and the index of the first block line."""
+    fields: dict[str, object] = {}
+    i = 0
+    while i < len(lines) and not lines[i].text:
+        i += 1
+    if i == len(lines) or BLOCK_START.match(lines[i].text):
+        reader.problem(lines[i].number if i < len(lines) else 0,
+                       "the profile owner's name is missing from the top of the page")
+        return fields, i
+    if lines[i].unreadable:
+        reader.problem(lines[i].number, "the profile owner's name is unreadable")
+    else:
+        fields["name"] = lines[i].text
+    i += 1
+    while i < len(lines) and not BLOCK_START.match(lines[i].text):
+        line = lines[i]
+        i += 1
+        if not line.text or line.unreadable:
+            continue
+        if _CATEGORY_LINE.match(line.text) and "primary_category" not in fields:
+            fields["primary_category"] = line.text
+            continue
+        if m := _PAPERS_HEADING.match(line.text):
+            fields["papers_heading"] = _number(m.group(1))
+            continue
+        for key, pattern in _HEADER_PATTERNS.items():
+            if m := pattern.match(line.text):
+                fields[key] = _number(m.group(1))
+                break
+        else:
+            reader.problem(line.number, f"unrecognised header line ignored: {line.text[:80]!r}",
+                           warning=True)
+    return fields, i
+
+
+def resolve_date(month: int, day: int, year: int | None, as_of: dt.date) -> tuple[dt.date, bool]:
+    """The date of a block; a year-less date is the latest such day on or before ``as_of``.
+
+    >>> resolve_date(5, 29, None, dt.date(2026, 11, 26))
+    (datetime.date(2026, 5, 29), True)
+    >>> resolve_date(12, 28, None, dt.date(2026, 11, 26))
+    (datetime.date(2025, 12, 28), True)
+    """
+    if year is not None:
+        return dt.date(year, month, day), False
+    for candidate_year in range(as_of.year, as_of.year - 8, -1):  # Feb 29 may be 4-8 years back
+        try:
+            candidate = dt.date(candidate_year, month, day)
+        except ValueError:
+            continue
+        if candidate <= as_of:
+            return candidate, True
+    raise ValueError(f"no {month:02d}-{day:02d} on or before {as_of}")
+
+
+def _split_authors(text: str) -> tuple[list[str], bool, str | None]:
+    org = None
+    if ORG_SEPARATOR in text:
+        text, org = text.rsplit(ORG_SEPARATOR, 1)
+        org = org.strip()
+    truncated = bool(_ET_AL.search(text))
+    if truncated:
+        text = _ET_AL.sub("", text)
+    names = [n.strip() for n in text.split(", ")]
+    return names, truncated, org
+
+
+def _read_block(block: list[_Line], owner: str | None, reader: _Reader) -> Paper | None:
+    head = block[0]
+    start = head.number
+
+    def skip(line: int, message: str) -> None:
+        reader.problem(line, message, skipped=True)
+
+    bad = next((ln for ln in block if ln.unreadable), None)
+    if bad is not None:
+        skip(bad.number, f"paper block starting at line {start} skipped: it has an unreadable line")
+        return None
+    m = BLOCK_START.match(head.text)
+    assert m is not None
+    month = MONTHS.get(m["month"])
+    if month is None:
+        skip(start, f"unknown month {m['month']!r} in {head.text!r}; paper block skipped")
+        return None
+    codes = [m["codes"][k : k + 2] for k in range(0, len(m["codes"]), 2)]
+    try:
+        published, inferred = resolve_date(month, int(m["day"]),
+                                           int(m["year"]) if m["year"] else None, reader.as_of)
+    except ValueError as e:
+        skip(start, f"invalid date in {head.text!r} ({e}); paper block skipped")
+        return None
+    if len(block) < 2 or not block[1].text:
+        skip(start, "missing title: the line after the category/date line is blank or absent; "
+             "paper block skipped")
+        return None
+    title = block[1].text
+    rest = [ln for ln in block[2:] if ln.text]
+    if not rest:
+        skip(start, f"missing author line after the title {title[:60]!r}; paper block skipped")
+        return None
+    author_line = rest[0]
+    names, truncated, org = _split_authors(author_line.text)
+    if any(not n for n in names):
+        skip(author_line.number, f"empty name in author line {author_line.text[:80]!r}; paper block skipped")
+        return None
+    if org is not None and not _ORG_SLUG.match(org):
+        reader.problem(author_line.number, f"organisation tag {org!r} is not a slug; kept as written",
+                       warning=True)
+    if truncated and len(names) != 3:
+        reader.problem(author_line.number,
+                       f"truncated author list shows {len(names)} names (pages show 3)", warning=True)
+    abstract = ""
+    if len(rest) >= 2:
+        abstract = rest[1].text
+    else:
+        reader.problem(author_line.number, "no abstract after the author line", warning=True)
+    for extra in rest[2:]:
+        reader.problem(extra.number, f"unexpected extra line in the paper block ignored: "
+                       f"{extra.text[:80]!r}", warning=True)
+    for code in codes:
+        if category_for_code(code) is None:
+            reader.problem(start, f"unknown category code {code!r} kept as written", warning=True)
+    authors = [Authorship(name=n, position=k) for k, n in enumerate(names, start=1)]
+    if owner is not None and name_key(owner) not in {a.name_key for a in authors}:
+        if not truncated:
+            reader.problem(author_line.number, f"profile owner {owner!r} is not in this complete "
+                           "author list; recorded as an inferred author", warning=True)
+        authors.append(Authorship(name=owner, position=None, inferred=True))
+    links: list[Link] = find_links(abstract)
+    try:
+        return Paper(
+            title=title, categories=codes, published=published, year_inferred=inferred,
+            has_code=m["code"] is not None, org=org, authors=authors,
+            author_list_truncated=truncated, abstract=abstract,
+            abstract_text=latex_to_text(abstract), links=links, source_line=start,
+        )
+    except ValidationError as e:
+        reasons = "; ".join(err["msg"] for err in e.errors())
+        skip(start, f"paper block skipped: {reasons}")
+        return None
+
+
+def parse_profile(data: bytes | str, *, as_of: dt.date | None = None, file: str = "<string>",
+                  strict: bool = False) -> ProfileRecords:
+    """Parse the text of a profile page.
+
+    >>> recs = parse_profile(Path("examples/profiles/chuhan-wu.txt").read_bytes(),
+    ...                      as_of=dt.date(2026, 11, 26))  # doctest: +SKIP
+    >>> len(recs.papers)  # doctest: +SKIP
+    50
+    """
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    as_of = as_of or dt.date.today()
+    reader = _Reader(file=file, as_of=as_of)
+    lines = _decode(raw, reader)
+    source = SourceInfo(path=file, name=Path(file).name or file,
+                        sha256=hashlib.sha256(raw).hexdigest())
+    if lines is None:
+        raise ExtractionError(reader.problems)
+    header, i = _read_header(lines, reader)
+    owner = header.get("name")
+    starts = [k for k in range(i, len(lines)) if BLOCK_START.match(lines[k].text)]
+    papers: list[Paper] = []
+    seen_titles: dict[str, int] = {}
+    for n, k in enumerate(starts):
+        end = starts[n + 1] if n + 1 < len(starts) else len(lines)
+        paper = _read_block(lines[k:end], owner if isinstance(owner, str) else None, reader)
+        if paper is None:
+            continue
+        if paper.title_key in seen_titles:
+            reader.problem(lines[k].number, f"the same title as the paper at line "
+                           f"{seen_titles[paper.title_key]}; both kept", warning=True)
+        seen_titles.setdefault(paper.title_key, lines[k].number)
+        papers.append(paper)
+    if not starts:
+        reader.problem(lines[-1].number if lines else 0, "no paper blocks found", warning=True)
+    stated_heading = header.get("papers_heading")
+    stated = header.get("papers_stated", stated_heading)
+    if isinstance(stated_heading, int) and isinstance(stated, int) and stated_heading != stated:
+        reader.problem(0, f"header states {stated} papers but the heading says {stated_heading}",
+                       warning=True)
+    if not isinstance(owner, str):
+        raise ExtractionError(reader.problems)
+    try:
+        profile = Profile(
+            name=owner, primary_category=header.get("primary_category"),
+            h_index=header.get("h_index"), papers_stated=stated, papers_listed=len(papers),
+            citations=header.get("citations"), novelty_pct=header.get("novelty_pct"),
+            ai_score=header.get("ai_score"), as_of=as_of,
+        )
+    except ValidationError as e:
+        reader.problem(0, "profile header is invalid: " + "; ".join(err["msg"] for err in e.errors()))
+        raise ExtractionError(reader.problems) from None
+    if strict and reader.problems:
+        raise ExtractionError(reader.problems)
+    return ProfileRecords(source=source, profile=profile, papers=papers, problems=reader.problems)
+
+
+def read_profile(path: str | Path, *, as_of: dt.date | None = None, strict: bool = False) -> ProfileRecords:
+    """Read a profile page file into records.
+
+    ``as_of`` is the page's capture date (default: today); year-less dates are read as the
+    latest such day on or before it.  With ``strict=True`` any problem, even a warning,
+    raises :class:`ExtractionError` instead of being reported in ``records.problems``.
+
+    >>> import datetime as dt
+    >>> recs = read_profile("examples/profiles/chuhan-wu.txt", as_of=dt.date(2026, 11, 26))
+    >>> recs.profile.name, len(recs.papers)
+    ('Chuhan Wu', 50)
+    """
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except OSError as e:
+        raise ExtractionError([Problem(file=str(p), line=0, message=f"cannot read the file: {e.strerror}")]) from None
+    records = parse_profile(data, as_of=as_of, file=str(p), strict=strict)
+    return records
