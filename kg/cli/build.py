@@ -1,0 +1,112 @@
+"""``kg build``, ``kg validate``, ``kg stats``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from kg.build import BuildError, build_sources, store_counts
+from kg.cli.app import app, console, err, fail, parse_date
+from kg.rdf.namespaces import DEFAULT_BASE_IRI
+from kg.store import DEFAULT_STORE, KGStore, StoreError
+from kg.validate import ShapeViolation
+
+STORE_OPTION = typer.Option(DEFAULT_STORE, "--store", "-s", help="Store folder (embedded Oxigraph).")
+
+
+@app.command()
+def build(
+    sources: list[Path] = typer.Argument(..., help="Profile pages (plain text) to read.", exists=False),
+    store: Path = STORE_OPTION,
+    as_of: str = typer.Option(None, "--as-of", help="Capture date of the pages, YYYY-MM-DD (default: today)."),
+    base_iri: str = typer.Option(DEFAULT_BASE_IRI, "--base-iri", help="Base IRI of minted instances."),
+    strict: bool = typer.Option(False, "--strict", help="Any problem in a source refuses the build."),
+    force: bool = typer.Option(False, "--force", help="Rebuild sources even when unchanged."),
+) -> None:
+    """Build the knowledge graph of SOURCES into the store (each source in its own named graph)."""
+    date = parse_date(as_of)
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=err, transient=True) as progress:
+        task = progress.add_task("reading", total=None)
+
+        def on_source(path: str, papers: int) -> None:
+            progress.update(task, description=f"building {Path(path).name}", total=papers, completed=0)
+
+        try:
+            report = build_sources(sources, store=store, as_of=date, base_iri=base_iri, strict=strict,
+                                   force=force, on_source=on_source,
+                                   on_progress=lambda n: progress.advance(task, n))
+        except BuildError as e:
+            for p in e.problems:
+                err.print(str(p), highlight=False, markup=False)
+            raise fail(f"{e} (nothing was written)") from None
+        except ShapeViolation as e:
+            err.print(e.report, highlight=False, markup=False)
+            raise fail(f"the built graph does not conform to the shapes ({e.count} violations); "
+                       "the store is unchanged") from None
+        except StoreError as e:
+            raise fail(str(e)) from None
+    for p in report.problems:
+        err.print(str(p), highlight=False, markup=False)
+    table = Table(title=f"kg build → {report.store}", show_header=True)
+    for col in ("source", "papers", "skipped blocks", "triples", "status"):
+        table.add_column(col, justify="right" if col in {"papers", "skipped blocks", "triples"} else "left")
+    for s in report.sources:
+        table.add_row(Path(s.path).name, str(s.papers), str(s.skipped_blocks), str(s.triples),
+                      "unchanged" if s.unchanged else "built")
+    console.print(table)
+    c = report.counts
+    console.print(
+        f"papers {c['papers']} · people {c['people']} · organizations {c['organizations']} · "
+        f"topics {c['topics']} · repositories {c['repositories']} · triples {c['triples']} · "
+        f"skipped blocks {sum(s.skipped_blocks for s in report.sources)} · {report.seconds:.2f} s",
+        highlight=False,
+    )
+
+
+@app.command()
+def validate(
+    store: Path = STORE_OPTION,
+    file: Path = typer.Option(None, "--file", "-f", help="Validate an RDF file instead of the store."),
+) -> None:
+    """Validate the store (or an RDF file) against the SHACL shapes."""
+    import pyoxigraph as ox
+
+    from kg.validate import validate_triples
+
+    if file is not None:
+        try:
+            with file.open("rb") as f:
+                triples = list(ox.parse(f, path=str(file)))
+        except (OSError, SyntaxError, ValueError) as e:
+            raise fail(f"{file}: {e}") from None
+    else:
+        try:
+            kg_store = KGStore(store, read_only=True)
+        except StoreError as e:
+            raise fail(str(e)) from None
+        triples = list(kg_store.quads())
+    result = validate_triples(triples)
+    if result.conforms:
+        console.print(f"conforms: {len(triples)} triples checked against ontology/shapes.ttl")
+        return
+    console.print(result.report, highlight=False, markup=False)
+    raise fail(f"{result.violations} violations")
+
+
+@app.command()
+def stats(store: Path = STORE_OPTION) -> None:
+    """Counts of papers, people, organizations, topics, repositories and triples."""
+    try:
+        kg_store = KGStore(store, read_only=True)
+    except StoreError as e:
+        raise fail(str(e)) from None
+    table = Table(title=f"kg stats → {store}")
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    for k, v in store_counts(kg_store).items():
+        table.add_row(k, str(v))
+    console.print(table)

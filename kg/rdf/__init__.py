@@ -1,0 +1,1 @@
+"""Records -> RDF: vocabularies, deterministic IRIs and the mapping."""

@@ -1,0 +1,60 @@
+"""The curated organisation table (``ontology/aliases.toml``)."""
+
+from __future__ import annotations
+
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from kg.resources import ontology_dir
+
+
+class OrgAlias(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    slug: str
+    label: str
+    parent: str | None = None
+    homepage: str | None = None
+    accounts: tuple[str, ...] = Field(default=())
+
+
+class AliasTable(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    orgs: dict[str, OrgAlias]
+
+    def account_owner(self, host: str, owner: str) -> str | None:
+        """The slug of the organisation an account (``github.com``, ``Tencent``) belongs to."""
+        wanted = f"{host.lower()}/{owner.casefold()}"
+        for slug, org in self.orgs.items():
+            if any(a.lower() == wanted for a in org.accounts):
+                return slug
+        return None
+
+    def lineage(self, slug: str) -> list[str]:
+        """The slug and its parents, nearest first (cycles are cut)."""
+        out: list[str] = []
+        while slug and slug not in out:
+            out.append(slug)
+            org = self.orgs.get(slug)
+            slug = org.parent if org and org.parent else ""
+        return out
+
+
+def load_aliases(path: Path | None = None) -> AliasTable:
+    path = path or ontology_dir() / "aliases.toml"
+    with path.open("rb") as f:
+        data = tomllib.load(f)
+    orgs = {slug: OrgAlias(slug=slug, **entry) for slug, entry in data.get("org", {}).items()}
+    for org in orgs.values():
+        if org.parent and org.parent not in orgs:
+            raise ValueError(f"{path}: organisation {org.slug!r} has unknown parent {org.parent!r}")
+    return AliasTable(orgs=orgs)
+
+
+@lru_cache(maxsize=1)
+def default_aliases() -> AliasTable:
+    return load_aliases()
