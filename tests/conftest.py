@@ -1,0 +1,57 @@
+"""Shared fixtures: the bundled example, its records and a built store.
+
+Tests that need an outside program (Chromium, Virtuoso, rapper) call :func:`need`, which
+skips locally when it is missing but fails in CI (``KG_REQUIRE_SERVERS=1``, set by .ci/run).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from kg.build import build_sources
+from kg.extract import read_profile
+from kg.models import ProfileRecords
+from kg.store import KGStore
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "examples" / "profiles" / "chuhan-wu.txt"
+AS_OF = dt.date(2026, 11, 26)
+OWNER = "Chuhan Wu"
+
+
+def need(program: str, why: str = "") -> str:
+    """Path of an outside program; skip (locally) or fail (CI) when it is missing."""
+    path = shutil.which(program) or (program if Path(program).exists() else None)
+    if path:
+        return path
+    message = f"{program} is not installed{': ' + why if why else ''}"
+    if os.environ.get("KG_REQUIRE_SERVERS") == "1":
+        pytest.fail(message + " (KG_REQUIRE_SERVERS=1: .ci/run must install it)")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def seed_records() -> ProfileRecords:
+    return read_profile(SEED, as_of=AS_OF)
+
+
+@pytest.fixture(scope="session")
+def seed_store(tmp_path_factory: pytest.TempPathFactory) -> KGStore:
+    """A persistent store with the seed built into it (shared, treat as read-only)."""
+    path = tmp_path_factory.mktemp("seed-store") / "store"
+    store = KGStore(path)
+    build_sources([SEED], store=store, as_of=AS_OF)
+    return store
+
+
+@pytest.fixture(scope="session")
+def seed_memory_store() -> KGStore:
+    """An in-memory store with the seed built into it (shared, treat as read-only)."""
+    store = KGStore()
+    build_sources([SEED], store=store, as_of=AS_OF)
+    return store
