@@ -53,12 +53,22 @@ def categories() -> dict[str, Category]:
     return out
 
 
+# Where a short code is shared by several archives (``CO``: math.CO, stat.CO, astro-ph.CO),
+# the first archive in this order wins: profile pages list CS and ML papers.
+CODE_PREFERENCE = ("cs", "stat", "eess", "math", "econ", "q-bio", "q-fin")
+
+
+def _preference(cat: Category) -> tuple[int, str]:
+    archive = cat.notation.split(".", 1)[0]
+    rank = CODE_PREFERENCE.index(archive) if archive in CODE_PREFERENCE else len(CODE_PREFERENCE)
+    return rank, cat.notation
+
+
 @lru_cache(maxsize=1)
 def _by_code() -> dict[str, Category]:
-    # Short codes are unique within an archive only; where two archives share one, the
-    # computer-science category wins (these pages list CS papers).  Archives are not codes.
+    # Short codes are unique within an archive only; archives themselves are not codes.
     table: dict[str, Category] = {}
-    for cat in sorted(categories().values(), key=lambda c: (not c.notation.startswith("cs."), c.notation)):
+    for cat in sorted(categories().values(), key=_preference):
         if "." in cat.notation:
             table.setdefault(cat.code, cat)
     return table
@@ -67,8 +77,6 @@ def _by_code() -> dict[str, Category]:
 def category_for_code(code: str) -> Category | None:
     """The arXiv category for a profile-page code, or ``None`` when the code is unknown.
 
-    Full notations are accepted too: ``category_for_code("stat.ML")``.
+    Full notations are accepted too: ``category_for_code("stat.ML")``, ``"hep-th"``.
     """
-    if "." in code:
-        return categories().get(code)
-    return _by_code().get(code)
+    return categories().get(code) or _by_code().get(code)
