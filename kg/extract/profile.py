@@ -3,17 +3,17 @@
 The page layout, confirmed against ``examples/profiles/chuhan-wu.txt``::
 
     Chuhan Wu                      <- owner
-                                   
+
     IR                             <- primary category
     h-index46 / 77papers / 14,304citations / Novelty50% / AI Score61
-                                   
-    77 Papers                      
-                                   
+
+    77 Papers
+
     LGIRJun 9, 2023Code            <- codes fused to a date, optionally to "Code"
     Title on the very next line
-                                   
+
     Ann Author, Bob Author, Chuhan Wu et al. · tencent-ai
-                                   
+
     Abstract on one line.
 
 A damaged block is reported as ``file:line: problem`` and skipped; every other block is
@@ -56,8 +56,16 @@ _HEADER_PATTERNS: dict[str, re.Pattern[str]] = {
 _PAPERS_HEADING = re.compile(r"^(\d[\d,]*) Papers$")
 _CATEGORY_LINE = re.compile(r"^[A-Z]{2}$")
 _ET_AL = re.compile(r",?\s+et al\.?$")
+_SENTENCE_END = re.compile(r"[.!?)\]\"'”’]$")
 _ORG_SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 ORG_SEPARATOR = " · "
+# C0/C1 controls other than tab and newline (which have their own handling) never belong in
+# a page's text; bytes of them mark a binary file.
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 13)) + b"\x7f"
+# Real names are a few words; a longer "name" means the author line is missing or garbled.
+MAX_NAME_WORDS = 10
+MAX_NAME_CHARS = 100
 
 
 class ExtractionError(Exception):
@@ -87,13 +95,24 @@ class _Reader:
                                      skipped_block=skipped))
 
 
+def _is_binary(data: bytes) -> int:
+    """How many control bytes mark ``data`` as binary (0 when it reads as text).
+
+    One stray NUL in a long page is a damaged line, not a binary file: only a share of
+    control bytes above 1% (images, archives, executables) rejects the whole file.
+    """
+    controls = sum(data.count(bytes([b])) for b in _CONTROL_BYTES)
+    return controls if controls > max(1, len(data) // 100) else 0
+
+
 def _decode(data: bytes, reader: _Reader) -> list[_Line] | None:
     """Split bytes into lines, reporting encoding damage line by line."""
     if not data.strip():
         reader.problem(0, "the file is empty", skipped=False)
         return None
-    if b"\x00" in data:
-        reader.problem(0, "this is a binary file (it contains NUL bytes), not a text profile page")
+    if controls := _is_binary(data):
+        reader.problem(0, f"this is a binary file ({controls} control bytes such as NUL), "
+                       "not a text profile page")
         return None
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
@@ -116,9 +135,11 @@ def _decode(data: bytes, reader: _Reader) -> list[_Line] | None:
         if "\t" in text:
             reader.problem(number, "tab characters read as spaces", warning=True)
             text = text.replace("\t", " ")
-        if "\r" in text:
-            reader.problem(number, "stray carriage return read as a space", warning=True)
-            text = text.replace("\r", " ")
+        if _CONTROL_CHARS.search(text):
+            reader.problem(number, "control characters (" + ", ".join(
+                sorted({f"U+{ord(c):04X}" for c in _CONTROL_CHARS.findall(text)})) + ") read as spaces",
+                warning=True)
+            text = _CONTROL_CHARS.sub(" ", text)
         lines.append(_Line(number, text.strip()))
     return lines
 
@@ -152,7 +173,7 @@ def _read_header(lines: list[_Line], reader: _Reader) -> tuple[dict[str, object]
             continue
         if m := _PAPERS_HEADING.match(line.text):
             fields["papers_heading"] = _number(m.group(1))
-            continue
+            break  # the header ends with the "77 Papers" heading; text after it is blocks
         for key, pattern in _HEADER_PATTERNS.items():
             if m := pattern.match(line.text):
                 fields[key] = _number(m.group(1))
@@ -195,17 +216,33 @@ def _split_authors(text: str) -> tuple[list[str], bool, str | None]:
     return names, truncated, org
 
 
+def _stray(lines: list[_Line], reader: _Reader, after: str) -> None:
+    """Report non-blank lines that belong to no paper block as one skipped block."""
+    text = [ln for ln in lines if ln.text]
+    if not text:
+        return
+    first, last = text[0].number, text[-1].number
+    where = f"line {first}" if first == last else f"lines {first}-{last}"
+    reader.problem(first, f"{where} ({len(text)} non-blank) {after} do not start with a category/date "
+                   f"line such as 'IRJun 9, 2023'; skipped as an unreadable block: {text[0].text[:60]!r}",
+                   skipped=True)
+
+
 def _read_block(block: list[_Line], owner: str | None, reader: _Reader) -> Paper | None:
+    """Read one block (its first line matches :data:`BLOCK_START`); ``None`` when skipped.
+
+    Only the lines a paper is read from decide whether it is read: damage in lines after
+    its abstract (a garbled next block) is reported on its own and never costs this paper.
+    """
     head = block[0]
     start = head.number
 
     def skip(line: int, message: str) -> None:
         reader.problem(line, message, skipped=True)
 
-    bad = next((ln for ln in block if ln.unreadable), None)
-    if bad is not None:
-        skip(bad.number, f"paper block starting at line {start} skipped: it has an unreadable line")
-        return None
+    nonblank = [k for k in range(2, len(block)) if block[k].text]
+    if len(nonblank) > 2:
+        _stray(block[nonblank[2]:], reader, f"after the abstract of the paper at line {start}")
     m = BLOCK_START.match(head.text)
     assert m is not None
     month = MONTHS.get(m["month"])
@@ -223,15 +260,33 @@ def _read_block(block: list[_Line], owner: str | None, reader: _Reader) -> Paper
         skip(start, "missing title: the line after the category/date line is blank or absent; "
              "paper block skipped")
         return None
+    if block[1].unreadable:
+        skip(block[1].number, f"unreadable title line; paper block starting at line {start} skipped")
+        return None
     title = block[1].text
-    rest = [ln for ln in block[2:] if ln.text]
-    if not rest:
+    if not nonblank:
         skip(start, f"missing author line after the title {title[:60]!r}; paper block skipped")
         return None
-    author_line = rest[0]
+    author_line = block[nonblank[0]]
+    if author_line.unreadable:
+        skip(author_line.number, f"unreadable author line; paper block starting at line {start} skipped")
+        return None
+    for k, previous in zip(nonblank[:2], (1, nonblank[0]), strict=False):
+        if k - previous > 2:
+            reader.problem(block[previous].number + 1, f"{k - previous - 1} blank lines where the page "
+                           "has one; read as one", warning=True)
+    if nonblank[0] == 2:
+        reader.problem(author_line.number, "no blank line between the title and the author line",
+                       warning=True)
     names, truncated, org = _split_authors(author_line.text)
     if any(not n for n in names):
         skip(author_line.number, f"empty name in author line {author_line.text[:80]!r}; paper block skipped")
+        return None
+    long = next((n for n in names if len(n.split()) > MAX_NAME_WORDS or len(n) > MAX_NAME_CHARS), None)
+    if long is not None:
+        skip(author_line.number, f"the line after the title does not look like a list of names "
+             f"({long[:40]!r}... is {len(long.split())} words long); is the author line missing? "
+             f"paper block starting at line {start} skipped")
         return None
     if org is not None and not _ORG_SLUG.match(org):
         reader.problem(author_line.number, f"organisation tag {org!r} is not a slug; kept as written",
@@ -240,13 +295,15 @@ def _read_block(block: list[_Line], owner: str | None, reader: _Reader) -> Paper
         reader.problem(author_line.number,
                        f"truncated author list shows {len(names)} names (pages show 3)", warning=True)
     abstract = ""
-    if len(rest) >= 2:
-        abstract = rest[1].text
+    if len(nonblank) >= 2:
+        abstract_line = block[nonblank[1]]
+        if abstract_line.unreadable:
+            skip(abstract_line.number, f"unreadable abstract line; paper block starting at line {start} "
+                 "skipped")
+            return None
+        abstract = abstract_line.text
     else:
         reader.problem(author_line.number, "no abstract after the author line", warning=True)
-    for extra in rest[2:]:
-        reader.problem(extra.number, f"unexpected extra line in the paper block ignored: "
-                       f"{extra.text[:80]!r}", warning=True)
     for code in codes:
         if category_for_code(code) is None:
             reader.problem(start, f"unknown category code {code!r} kept as written", warning=True)
@@ -290,6 +347,7 @@ def parse_profile(data: bytes | str, *, as_of: dt.date | None = None, file: str 
     header, i = _read_header(lines, reader)
     owner = header.get("name")
     starts = [k for k in range(i, len(lines)) if BLOCK_START.match(lines[k].text)]
+    _stray(lines[i : starts[0] if starts else len(lines)], reader, "after the header")
     papers: list[Paper] = []
     seen_titles: dict[str, int] = {}
     for n, k in enumerate(starts):
@@ -304,6 +362,11 @@ def parse_profile(data: bytes | str, *, as_of: dt.date | None = None, file: str 
         papers.append(paper)
     if not starts:
         reader.problem(lines[-1].number if lines else 0, "no paper blocks found", warning=True)
+    elif not raw.endswith(b"\n") and papers and papers[-1].source_line == lines[starts[-1]].number:
+        last = lines[-1]
+        if last.text and papers[-1].abstract == last.text and not _SENTENCE_END.search(last.text):
+            reader.problem(last.number, "the file ends mid-sentence without a final newline; it may be "
+                           "truncated (the last abstract is kept as it is)", warning=True)
     stated_heading = header.get("papers_heading")
     stated = header.get("papers_stated", stated_heading)
     if isinstance(stated_heading, int) and isinstance(stated, int) and stated_heading != stated:
@@ -342,6 +405,7 @@ def read_profile(path: str | Path, *, as_of: dt.date | None = None, strict: bool
     try:
         data = p.read_bytes()
     except OSError as e:
-        raise ExtractionError([Problem(file=str(p), line=0, message=f"cannot read the file: {e.strerror}")]) from None
+        raise ExtractionError([Problem(file=str(p), line=0,
+                                       message=f"cannot read the file: {e.strerror}")]) from None
     records = parse_profile(data, as_of=as_of, file=str(p), strict=strict)
     return records
