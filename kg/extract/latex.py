@@ -25,14 +25,19 @@ _GREEK = {
 }
 
 
+def _bare_commands(text: str) -> str:
+    return _BARE_CMD.sub(lambda m: _GREEK.get(m.group(1), m.group(1)), text)
+
+
 def _plain_segment(text: str) -> str:
     text = _HREF.sub(lambda m: f"{m.group(2)} ({m.group(1)})", text)
     previous = None
     while previous != text:  # innermost first, so nested commands unwrap fully
         previous = text
         text = _CMD_ARG.sub(lambda m: m.group(2), text)
-    text = _INLINE_MATH.sub(lambda m: m.group(1), text)
-    text = _BARE_CMD.sub(lambda m: _GREEK.get(m.group(1), m.group(1)), text)
+    # Commands inside math first: "$\alpha$ and" keeps its space after the closing "$".
+    text = _INLINE_MATH.sub(lambda m: _bare_commands(m.group(1)), text)
+    text = _bare_commands(text)
     text = _ESCAPED.sub(lambda m: m.group(1), text)
     text = text.replace("``", "\u201c").replace("''", "\u201d")
     return text.replace("---", "\u2014").replace("--", "\u2013")

@@ -194,7 +194,7 @@ def resolve_date(month: int, day: int, year: int | None, as_of: dt.date) -> tupl
     """
     if year is not None:
         return dt.date(year, month, day), False
-    for candidate_year in range(as_of.year, as_of.year - 8, -1):  # Feb 29 may be 4-8 years back
+    for candidate_year in range(as_of.year, as_of.year - 9, -1):  # Feb 29 may be 8 years back
         try:
             candidate = dt.date(candidate_year, month, day)
         except ValueError:
