@@ -63,9 +63,9 @@ def _summary(records: ProfileRecords) -> None:
     row("skipped blocks", len(skipped))
     console.print(table)
     for link in links:
-        console.print(Text(f"  link: {link}"))
+        console.print(Text(f"  link: {link}"), soft_wrap=True)
     for p in skipped:
-        console.print(Text(f"  skipped: line {p.line}: {p.message}"))
+        console.print(Text(f"  skipped: line {p.line}: {p.message}"), soft_wrap=True)
 
 
 @app.command()
