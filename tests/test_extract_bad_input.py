@@ -84,9 +84,9 @@ def assert_strict_refuses(tmp_path: Path, data: bytes) -> None:
      lambda ls: ls.__setitem__(ABSTRACT - 1, ls[ABSTRACT - 1][:50] + b"\xe2\x82"),
      ABSTRACT, "unreadable abstract line"),
     ("garbage head", lambda ls: ls.__setitem__(HEAD - 1, b"%%%% 12 garbage %%%%"), HEAD,
-     "do not start with a category/date line"),
+     "not part of any paper"),
     ("lower-case month", lambda ls: ls.__setitem__(HEAD - 1, ls[HEAD - 1].replace(b"Apr", b"apr")), HEAD,
-     "do not start with a category/date line"),
+     "not part of any paper"),
 ])
 def test_damaged_block_is_skipped(tmp_path: Path, seed_records: ProfileRecords, name: str,
                                   edit: Callable[[list[bytes]], None], line: int, words: str) -> None:
@@ -272,3 +272,32 @@ def test_year_less_date_with_other_capture_date() -> None:
     recs = read_profile(SEED, as_of=dt.date(2026, 5, 28))  # the day before "May 29"
     assert [p.published for p in recs.papers if p.year_inferred] == [dt.date(2025, 5, 29),
                                                                      dt.date(2026, 4, 14)]
+
+
+# -- the header -------------------------------------------------------------------------------
+
+
+def test_header_damage_never_costs_the_papers(tmp_path: Path, seed_records: ProfileRecords) -> None:
+    def edit(ls: list[bytes]) -> None:
+        ls[6] = b"Novelty150%"  # out of range: reported and left out
+        ls[9] = b"78 Papers"  # disagrees with "77papers" on line 5
+        ls.insert(7, b"h-index47")  # a repeated metric: line 8, the first (46) kept
+        ls.insert(8, b"Followers 12")  # unrecognised: line 9
+
+    recs = read(tmp_path, with_lines(edit))
+    shifted = [p.model_copy(update={"source_line": p.source_line + 2}) for p in seed_records.papers]
+    assert recs.papers == shifted
+    prof = recs.profile
+    assert (prof.h_index, prof.novelty_pct, prof.papers_stated, prof.citations) == (46, None, 77, 14304)
+    assert located(recs, tmp_path) == [(7, "error"), (8, "warning"), (9, "warning"), (12, "warning")]
+    assert "novelty_pct=150" in recs.problems[0].message and recs.skipped == []
+    assert "heading says 78 papers but the header states 77 (line 5)" in recs.problems[3].message
+
+
+def test_header_with_only_the_owner(tmp_path: Path, seed_records: ProfileRecords) -> None:
+    recs = read(tmp_path, b"Chuhan Wu\n\n" + b"\n".join(SEED_LINES[11:]))
+    assert recs.problems == [] and len(recs.papers) == 50
+    prof = recs.profile
+    assert (prof.primary_category, prof.h_index, prof.papers_stated) == (None, None, None)
+    assert [p.model_copy(update={"source_line": None}) for p in recs.papers] == \
+        [p.model_copy(update={"source_line": None}) for p in seed_records.papers]

@@ -66,8 +66,9 @@ def test_damaged_page_reports_and_summarises(damaged: Path) -> None:
     code, out, errout = run(str(damaged), "--as-of", "2026-11-26")
     assert code == 0
     assert errout.splitlines() == [
-        f"{damaged}:12: error: line 12 (1 non-blank) after the header do not start with a category/date "
-        "line such as 'IRJun 9, 2023'; skipped as an unreadable block: '[bold red]not a paper[/]'",
+        f"{damaged}:12: error: line 12 after the header: not part of any paper (no category/date line "
+        "such as 'IRJun 9, 2023' starts them); 1 non-blank line(s) skipped as an unreadable block: "
+        "'[bold red]not a paper[/]'",
         f"{damaged}:27: error: unknown month 'Jux' in 'CVJux 19, 2022'; paper block skipped",
     ]
     assert "│ skipped blocks" in out and "49 / 77" in out

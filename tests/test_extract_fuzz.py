@@ -23,8 +23,8 @@ from kg.models import Paper, ProfileRecords
 SEED_BYTES = SEED.read_bytes()
 HEADS = [b.line - 1 for b in scan(SEED_BYTES.decode("utf-8"))]  # 0-based line index of each head
 CASES = 120  # ~4 s on this machine; each case is one seeded mutant
-INSERTS = [b"\x00", b"\xff", b"\xc3", b"\r", b"\t", b"\x0b", b"\xef\xbb\xbf", b" \xc2\xb7 ", b", ",
-           b" et al.", b"\n", b"\n\n", b"IRJan 1, 2020", b"Code", b"$\\textbf{", b"https://github.com/x/y."]
+INSERTS = [b"\x00", b"7", b"00", b"\xff", b"\xc3", b"\r", b"\t", b"\x0b", b"\xef\xbb\xbf", b" \xc2\xb7 ",
+           b", ", b" et al.", b"\n", b"\n\n", b"IRJan 1, 2020", b"Code", b"$\\textbf{", b"https://github.com/x/y."]
 GARBAGE_LINES = [b"", b"", b"   ", b"IRJan 1, 2020", b"XXFeb 30", b"CLMay 29Code", b"garbage line",
                  b"\xff\xfe\x00bad", b"Chuhan Wu", b"A, B, C et al. \xc2\xb7 org", b"77 Papers"]
 

@@ -93,6 +93,10 @@ def normalise_link(raw: str) -> Link | None:
 def find_links(text: str) -> list[Link]:
     """Every distinct link in ``text``, in order of first appearance."""
     seen: dict[str, Link] = {}
+    folded = text.lower()
+    if "http" not in folded and "github.com" not in folded and "gitlab.com" not in folded \
+            and "huggingface.co" not in folded:
+        return []  # fast path: most abstracts have no link, and the pattern is costly to scan
     for m in URL_PATTERN.finditer(text):
         link = normalise_link(m.group(0))
         if link is not None and link.url not in seen:

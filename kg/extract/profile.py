@@ -101,7 +101,7 @@ def _is_binary(data: bytes) -> int:
     One stray NUL in a long page is a damaged line, not a binary file: only a share of
     control bytes above 1% (images, archives, executables) rejects the whole file.
     """
-    controls = sum(data.count(bytes([b])) for b in _CONTROL_BYTES)
+    controls = len(data) - len(data.translate(None, _CONTROL_BYTES))
     return controls if controls > max(1, len(data) // 100) else 0
 
 
@@ -148,16 +148,17 @@ def _number(text: str) -> int:
     return int(text.replace(",", ""))
 
 
-def _read_header(lines: list[_Line], reader: _Reader) -> tuple[dict[str, object], int]:
-    """Read the header; returns its fields and the index of the first block line."""
+def _read_header(lines: list[_Line], reader: _Reader) -> tuple[dict[str, object], dict[str, int], int]:
+    """Read the header; returns its fields, the line of each, and the index of the first block line."""
     fields: dict[str, object] = {}
+    where: dict[str, int] = {}
     i = 0
     while i < len(lines) and not lines[i].text:
         i += 1
     if i == len(lines) or BLOCK_START.match(lines[i].text):
         reader.problem(lines[i].number if i < len(lines) else 0,
                        "the profile owner's name is missing from the top of the page")
-        return fields, i
+        return fields, where, i
     if lines[i].unreadable:
         reader.problem(lines[i].number, "the profile owner's name is unreadable")
     else:
@@ -169,19 +170,23 @@ def _read_header(lines: list[_Line], reader: _Reader) -> tuple[dict[str, object]
         if not line.text or line.unreadable:
             continue
         if _CATEGORY_LINE.match(line.text) and "primary_category" not in fields:
-            fields["primary_category"] = line.text
+            fields["primary_category"], where["primary_category"] = line.text, line.number
             continue
         if m := _PAPERS_HEADING.match(line.text):
-            fields["papers_heading"] = _number(m.group(1))
+            fields["papers_heading"], where["papers_heading"] = _number(m.group(1)), line.number
             break  # the header ends with the "77 Papers" heading; text after it is blocks
         for key, pattern in _HEADER_PATTERNS.items():
             if m := pattern.match(line.text):
-                fields[key] = _number(m.group(1))
+                if key in fields:
+                    reader.problem(line.number, f"{line.text!r} repeats a header line (line "
+                                   f"{where[key]}); the first is kept", warning=True)
+                else:
+                    fields[key], where[key] = _number(m.group(1)), line.number
                 break
         else:
             reader.problem(line.number, f"unrecognised header line ignored: {line.text[:80]!r}",
                            warning=True)
-    return fields, i
+    return fields, where, i
 
 
 def resolve_date(month: int, day: int, year: int | None, as_of: dt.date) -> tuple[dt.date, bool]:
@@ -223,9 +228,9 @@ def _stray(lines: list[_Line], reader: _Reader, after: str) -> None:
         return
     first, last = text[0].number, text[-1].number
     where = f"line {first}" if first == last else f"lines {first}-{last}"
-    reader.problem(first, f"{where} ({len(text)} non-blank) {after} do not start with a category/date "
-                   f"line such as 'IRJun 9, 2023'; skipped as an unreadable block: {text[0].text[:60]!r}",
-                   skipped=True)
+    reader.problem(first, f"{where} {after}: not part of any paper (no category/date line such as "
+                   f"'IRJun 9, 2023' starts them); {len(text)} non-blank line(s) skipped as an "
+                   f"unreadable block: {text[0].text[:60]!r}", skipped=True)
 
 
 def _read_block(block: list[_Line], owner: str | None, reader: _Reader) -> Paper | None:
@@ -327,6 +332,27 @@ def _read_block(block: list[_Line], owner: str | None, reader: _Reader) -> Paper
         return None
 
 
+def _profile(header: dict[str, object], where: dict[str, int], known: dict[str, object],
+             reader: _Reader) -> Profile:
+    """The profile; an out-of-range metric (``Novelty150%``) is reported and dropped, not fatal."""
+    fields = {k: header.get(k) for k in ("primary_category", "h_index", "citations", "novelty_pct",
+                                          "ai_score")} | known
+    while True:
+        try:
+            return Profile(**fields)
+        except ValidationError as e:
+            bad = {str(err["loc"][0]) for err in e.errors() if err["loc"]}
+            droppable = bad & (set(fields) - {"name", "papers_listed", "as_of"})
+            if not droppable:
+                reader.problem(0, "profile header is invalid: " + "; ".join(err["msg"] for err in e.errors()))
+                raise ExtractionError(reader.problems) from None
+            for key in sorted(droppable):
+                msg = next(err["msg"] for err in e.errors() if err["loc"] and err["loc"][0] == key)
+                reader.problem(where.get(key, where.get("papers_heading", 0)),
+                               f"header value {key}={fields[key]!r} is invalid ({msg}); left out")
+                fields[key] = None
+
+
 def parse_profile(data: bytes | str, *, as_of: dt.date | None = None, file: str = "<string>",
                   strict: bool = False) -> ProfileRecords:
     """Parse the text of a profile page.
@@ -344,7 +370,7 @@ def parse_profile(data: bytes | str, *, as_of: dt.date | None = None, file: str 
                         sha256=hashlib.sha256(raw).hexdigest())
     if lines is None:
         raise ExtractionError(reader.problems)
-    header, i = _read_header(lines, reader)
+    header, header_lines, i = _read_header(lines, reader)
     owner = header.get("name")
     starts = [k for k in range(i, len(lines)) if BLOCK_START.match(lines[k].text)]
     _stray(lines[i : starts[0] if starts else len(lines)], reader, "after the header")
@@ -370,23 +396,16 @@ def parse_profile(data: bytes | str, *, as_of: dt.date | None = None, file: str 
     stated_heading = header.get("papers_heading")
     stated = header.get("papers_stated", stated_heading)
     if isinstance(stated_heading, int) and isinstance(stated, int) and stated_heading != stated:
-        reader.problem(0, f"header states {stated} papers but the heading says {stated_heading}",
-                       warning=True)
+        reader.problem(header_lines["papers_heading"], f"the heading says {stated_heading} papers but "
+                       f"the header states {stated} (line {header_lines['papers_stated']})", warning=True)
     if not isinstance(owner, str):
         raise ExtractionError(reader.problems)
-    try:
-        profile = Profile(
-            name=owner, primary_category=header.get("primary_category"),
-            h_index=header.get("h_index"), papers_stated=stated, papers_listed=len(papers),
-            citations=header.get("citations"), novelty_pct=header.get("novelty_pct"),
-            ai_score=header.get("ai_score"), as_of=as_of,
-        )
-    except ValidationError as e:
-        reader.problem(0, "profile header is invalid: " + "; ".join(err["msg"] for err in e.errors()))
-        raise ExtractionError(reader.problems) from None
-    if strict and reader.problems:
-        raise ExtractionError(reader.problems)
-    return ProfileRecords(source=source, profile=profile, papers=papers, problems=reader.problems)
+    profile = _profile(header, header_lines, {"name": owner, "papers_stated": stated,
+                                              "papers_listed": len(papers), "as_of": as_of}, reader)
+    problems = sorted(reader.problems, key=lambda p: p.line)  # stable: same line keeps its order
+    if strict and problems:
+        raise ExtractionError(problems)
+    return ProfileRecords(source=source, profile=profile, papers=papers, problems=problems)
 
 
 def read_profile(path: str | Path, *, as_of: dt.date | None = None, strict: bool = False) -> ProfileRecords:
