@@ -1,0 +1,310 @@
+"""The co-author network, read from the store with SPARQL, as a networkx graph.
+
+Filters (years, topic, organization) select *papers*; people and co-author edges are then
+derived from the authorships of the selected papers.  All filter values are bound as SPARQL
+substitutions, never pasted into the query text.  Analysis (communities, centrality) is
+delegated to networkx; this module only shapes the data.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from itertools import combinations
+
+import networkx as nx
+import pyoxigraph as ox
+
+from kg.names import name_key
+from kg.rdf.namespaces import KG, XSD
+from kg.store import KGStore
+
+
+class AnalysisError(ValueError):
+    """A filter or focus that the graph cannot satisfy (e.g. an unknown person)."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which papers to keep: years inclusive, topic (category code, notation or label, the
+    archive included: ``IR``, ``cs.IR``, ``cs``), organization (slug or label, sub-units
+    included)."""
+
+    since: int | None = None
+    until: int | None = None
+    topic: str | None = None
+    org: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.since is not None and self.until is not None and self.since > self.until:
+            raise AnalysisError(f"--since {self.since} is after --until {self.until}")
+        for name in ("topic", "org"):
+            value = getattr(self, name)
+            if value is not None and not value.strip():
+                raise AnalysisError(f"--{name} is empty")
+
+    def describe(self) -> list[str]:
+        """Human-readable lines naming the active filters (for page notes)."""
+        out = []
+        if self.since is not None or self.until is not None:
+            out.append(f"years {self.since or '…'}–{self.until or '…'}")
+        if self.topic:
+            out.append(f"topic {self.topic}")
+        if self.org:
+            out.append(f"organization {self.org}")
+        return out
+
+
+@dataclass(frozen=True)
+class Author:
+    iri: str
+    name: str
+    position: int | None
+    inferred: bool
+
+
+@dataclass
+class PaperFacts:
+    """What the pictures show about one paper (plain strings and numbers)."""
+
+    iri: str
+    title: str
+    year: int
+    arxiv_id: str | None = None
+    has_code: bool = False
+    categories: list[tuple[str, str, str]] = field(default_factory=list)  # (iri, notation, label)
+    org: tuple[str, str, str] | None = None  # (iri, slug, label)
+    repos: list[tuple[str, str, str]] = field(default_factory=list)  # (iri, name, url)
+    authors: list[Author] = field(default_factory=list)
+
+    @property
+    def arxiv_url(self) -> str | None:
+        return f"https://arxiv.org/abs/{self.arxiv_id}" if self.arxiv_id else None
+
+
+_Q_PAPERS = """
+SELECT ?paper ?title ?issued ?arxiv ?code {vars} WHERE {{
+  ?paper a fabio:ResearchPaper ; dcterms:title ?title ; dcterms:issued ?issued .
+  OPTIONAL {{ ?paper kg:arxivId ?arxiv }}
+  OPTIONAL {{ ?paper kg:hasCode ?code }}
+  {filters}
+}}"""
+
+# Fixed filter clauses; only the bound variables (?since, ?until, ?topic, ?org) carry user input.
+_FILTER_CLAUSES = {
+    "since": "FILTER(YEAR(?issued) >= ?since)",
+    "until": "FILTER(YEAR(?issued) <= ?until)",
+    "topic": """FILTER EXISTS {
+    ?paper dcterms:subject/skos:broader* ?tc . ?tc skos:notation|skos:prefLabel ?tn .
+    FILTER(LCASE(STR(?tn)) = LCASE(STR(?topic))
+           || STRENDS(LCASE(STR(?tn)), CONCAT(".", LCASE(STR(?topic))))) }""",
+    "org": """FILTER EXISTS {
+    ?paper kg:organizationTag/org:subOrganizationOf* ?oo . ?oo dcterms:identifier|rdfs:label ?on .
+    FILTER(LCASE(STR(?on)) = LCASE(STR(?org))) }""",
+}
+
+_Q_AUTHORS = """
+SELECT ?paper ?person ?name ?pos ?ev WHERE {
+  ?paper a fabio:ResearchPaper ; kg:hasAuthorship ?a .
+  ?a pro:isHeldBy ?person ; kg:authorshipEvidence ?ev .
+  OPTIONAL { ?a kg:position ?pos }
+  OPTIONAL { ?person foaf:name ?name }
+}"""
+
+_Q_SUBJECTS = """
+SELECT ?paper ?c ?notation ?label ?primary WHERE {
+  ?paper a fabio:ResearchPaper ; dcterms:subject ?c .
+  OPTIONAL { ?c skos:notation ?notation }
+  OPTIONAL { ?c skos:prefLabel ?label FILTER(LANG(?label) IN ("", "en")) }
+  BIND(EXISTS { ?paper kg:primaryCategory ?c } AS ?primary)
+}"""
+
+_Q_ORGS = """
+SELECT ?paper ?o ?slug ?label WHERE {
+  ?paper a fabio:ResearchPaper ; kg:organizationTag ?o .
+  OPTIONAL { ?o dcterms:identifier ?slug }
+  OPTIONAL { ?o rdfs:label ?label }
+}"""
+
+_Q_REPOS = """
+SELECT ?paper ?r ?name ?url WHERE {
+  ?paper a fabio:ResearchPaper ; kg:hasRepository ?r .
+  OPTIONAL { ?r schema:name ?name }
+  OPTIONAL { ?r schema:codeRepository ?url }
+}"""
+
+
+def _v(term: ox.Term | None) -> str | None:
+    return None if term is None else term.value
+
+
+def _paper_query(filters: Filters) -> tuple[str, dict[ox.Variable, ox.Term]]:
+    subs: dict[ox.Variable, ox.Term] = {}
+    if filters.since is not None:
+        subs[ox.Variable("since")] = ox.Literal(str(int(filters.since)), datatype=XSD.integer)
+    if filters.until is not None:
+        subs[ox.Variable("until")] = ox.Literal(str(int(filters.until)), datatype=XSD.integer)
+    if filters.topic is not None:
+        subs[ox.Variable("topic")] = ox.Literal(filters.topic.strip())
+    if filters.org is not None:
+        subs[ox.Variable("org")] = ox.Literal(filters.org.strip())
+    names = [v.value for v in subs]
+    # pyoxigraph only substitutes variables that are projected.
+    text = _Q_PAPERS.format(vars=" ".join(f"?{n}" for n in names),
+                            filters="\n  ".join(_FILTER_CLAUSES[n] for n in names))
+    return text, subs
+
+
+def paper_facts(store: KGStore, filters: Filters | None = None) -> list[PaperFacts]:
+    """The papers that pass ``filters``, with authors, categories, org and repositories.
+
+    Sorted by paper IRI so that everything built from them is deterministic.
+    """
+    filters = filters or Filters()
+    text, subs = _paper_query(filters)
+    papers: dict[str, PaperFacts] = {}
+    for row in store.query(text, substitutions=subs or None):
+        iri = row["paper"].value
+        year = int(row["issued"].value[:4])
+        title = row["title"].value
+        code = _v(row["code"]) == "true"
+        old = papers.get(iri)
+        if old is None:
+            papers[iri] = PaperFacts(iri, title, year, _v(row["arxiv"]), code)
+        else:  # the same paper from two sources: keep a deterministic choice
+            old.title, old.year = min(old.title, title), min(old.year, year)
+            old.has_code = old.has_code or code
+            old.arxiv_id = old.arxiv_id or _v(row["arxiv"])
+    names: dict[str, str] = {}
+    seen: set[tuple[str, str]] = set()
+    for row in store.query(_Q_AUTHORS):
+        iri = row["paper"].value
+        if iri not in papers:
+            continue
+        person = row["person"].value
+        name = _v(row["name"]) or person.rsplit("/", 1)[-1]
+        names[person] = min(names.get(person, name), name)
+        if (iri, person) in seen:
+            continue
+        seen.add((iri, person))
+        pos = _v(row["pos"])
+        papers[iri].authors.append(Author(person, name, int(pos) if pos else None,
+                                          row["ev"] == KG.inferredFromProfile))
+    cats: dict[str, dict[str, tuple[bool, str, str]]] = defaultdict(dict)
+    for row in store.query(_Q_SUBJECTS):
+        iri = row["paper"].value
+        if iri in papers:
+            c = row["c"].value
+            notation = _v(row["notation"]) or c.rsplit("/", 1)[-1]
+            cats[iri][c] = (row["primary"].value != "true", notation, _v(row["label"]) or notation)
+    for row in store.query(_Q_ORGS):
+        iri = row["paper"].value
+        if iri in papers:
+            o = row["o"].value
+            slug = _v(row["slug"]) or o.rsplit("/", 1)[-1]
+            cand = (o, slug, _v(row["label"]) or slug)
+            old = papers[iri].org
+            papers[iri].org = cand if old is None else min(old, cand)
+    repos: dict[str, set[tuple[str, str, str]]] = defaultdict(set)
+    for row in store.query(_Q_REPOS):
+        iri = row["paper"].value
+        if iri in papers:
+            r = row["r"].value
+            repos[iri].add((r, _v(row["name"]) or r.rsplit("/", 1)[-1], _v(row["url"]) or ""))
+    for iri, p in papers.items():
+        p.authors = sorted((Author(a.iri, names[a.iri], a.position, a.inferred) for a in p.authors),
+                           key=lambda a: (a.position is None, a.position or 0, a.name, a.iri))
+        p.categories = [(c, n, label) for c, (_, n, label) in
+                        sorted(cats[iri].items(), key=lambda kv: (kv[1][0], kv[1][1], kv[0]))]
+        p.repos = sorted(repos[iri])
+    return [papers[k] for k in sorted(papers)]
+
+
+def coauthor_graph_from_papers(papers: Iterable[PaperFacts]) -> nx.Graph:
+    """People (node = person IRI; ``name``, ``papers``, ``paper_iris``) and co-author edges
+    (``weight`` = joint papers, ``paper_iris``)."""
+    g = nx.Graph()
+    for p in papers:
+        people = sorted({a.iri: a for a in p.authors}.values(), key=lambda a: a.iri)
+        for a in people:
+            if a.iri not in g:
+                g.add_node(a.iri, name=a.name, papers=0, paper_iris=[])
+            g.nodes[a.iri]["papers"] += 1
+            g.nodes[a.iri]["paper_iris"].append(p.iri)
+        for a, b in combinations(people, 2):
+            if g.has_edge(a.iri, b.iri):
+                g.edges[a.iri, b.iri]["weight"] += 1
+                g.edges[a.iri, b.iri]["paper_iris"].append(p.iri)
+            else:
+                g.add_edge(a.iri, b.iri, weight=1, paper_iris=[p.iri])
+    return g
+
+
+def coauthor_graph(store: KGStore, *, since: int | None = None, until: int | None = None,
+                   topic: str | None = None, org: str | None = None) -> nx.Graph:
+    """The co-author graph of the papers in ``store`` that pass the filters.
+
+    >>> g = coauthor_graph(store, since=2022, topic="IR")  # doctest: +SKIP
+    >>> g.edges["…/person/chuhan_wu", "…/person/fangzhao_wu"]["weight"]  # doctest: +SKIP
+    """
+    return coauthor_graph_from_papers(paper_facts(store, Filters(since, until, topic, org)))
+
+
+def min_weight(g: nx.Graph, weight: int) -> nx.Graph:
+    """A copy keeping edges of at least ``weight`` joint papers (isolated people are kept)."""
+    h = g.copy()
+    h.remove_edges_from([(a, b) for a, b, w in g.edges(data="weight", default=1) if w < weight])
+    return h
+
+
+def communities(g: nx.Graph, *, seed: int = 42, resolution: float = 1.0) -> list[frozenset[str]]:
+    """Louvain communities with a fixed seed, largest first (ties by smallest member)."""
+    if g.number_of_nodes() == 0:
+        return []
+    found = nx.community.louvain_communities(g, weight="weight", resolution=resolution, seed=seed)
+    return sorted((frozenset(c) for c in found), key=lambda c: (-len(c), min(c)))
+
+
+def community_of(g: nx.Graph, *, seed: int = 42) -> dict[str, int]:
+    """Node -> community index (0 = largest)."""
+    return {n: i for i, c in enumerate(communities(g, seed=seed)) for n in c}
+
+
+def metrics(g: nx.Graph) -> dict[str, dict[str, float]]:
+    """Per node: ``degree`` (co-authors), ``weighted_degree`` (joint papers summed) and
+    ``betweenness`` (normalised, unweighted)."""
+    between = nx.betweenness_centrality(g) if g.number_of_nodes() <= 5000 else \
+        nx.betweenness_centrality(g, k=500, seed=42)
+    wdeg = dict(g.degree(weight="weight"))
+    return {n: {"degree": float(g.degree(n)), "weighted_degree": float(wdeg[n]),
+                "betweenness": between[n]} for n in g}
+
+
+def most_connected(g: nx.Graph, n: int) -> list[str]:
+    """The ``n`` nodes with most neighbours (ties: more joint papers, then name, then id)."""
+    if n < 0:
+        raise AnalysisError("--top must be positive")
+    wdeg = dict(g.degree(weight="weight"))
+    ranked = sorted(g, key=lambda v: (-g.degree(v), -wdeg[v], str(g.nodes[v].get("name", "")), str(v)))
+    return ranked[:n]
+
+
+def find_person(g: nx.Graph, name: str) -> str:
+    """The node of the person called ``name`` (matched like IRIs are: case, accents, spaces)."""
+    key = name_key(name)
+    hits = sorted(v for v, d in g.nodes(data=True) if name_key(str(d.get("name", ""))) == key)
+    if hits:
+        return hits[0]
+    names = sorted({str(d.get("name", "")) for _, d in g.nodes(data=True)})
+    close = difflib.get_close_matches(name, names, n=3)
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    raise AnalysisError(f"no person named {name!r} in the selected papers{hint}")
+
+
+def ego(g: nx.Graph, focus: str, hops: int = 1) -> nx.Graph:
+    """The people within ``hops`` co-author steps of the person named ``focus``."""
+    if hops < 0:
+        raise AnalysisError("--hops must be 0 or more")
+    return nx.ego_graph(g, find_person(g, focus), radius=hops).copy()
