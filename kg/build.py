@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -22,7 +23,7 @@ from kg.rdf.iri import Minter
 from kg.rdf.mapping import TOOL, BuildInfo, ProfileMapper
 from kg.rdf.namespaces import DEFAULT_BASE_IRI, KG, ONTOLOGY_GRAPH, PROV, XSD
 from kg.resources import ontology_dir
-from kg.store import KGStore
+from kg.store import KGStore, Staged
 from kg.validate import check_conforms
 
 # Files of ontology/ loaded into the ontology graph, so queries can use labels and hierarchy.
@@ -71,12 +72,22 @@ def build_time() -> dt.datetime:
 
 
 def _ontology_quads() -> Iterable[ox.Quad]:
-    for name in ONTOLOGY_FILES:
+    """The shipped files' triples; blank nodes renamed in parse order, so that two builds give
+    byte-identical N-Quads (parsers give blank nodes fresh random labels)."""
+    for k, name in enumerate(ONTOLOGY_FILES):
         path = ontology_dir() / name
-        if path.exists():
-            with path.open("rb") as f:
-                for t in ox.parse(f, format=ox.RdfFormat.TURTLE, base_iri=path.as_uri()):
-                    yield ox.Quad(t.subject, t.predicate, t.object, ONTOLOGY_GRAPH)
+        if not path.exists():
+            continue
+        bnodes: dict[str, ox.BlankNode] = {}
+
+        def fixed(term: ox.Term, k: int = k, bnodes: dict[str, ox.BlankNode] = bnodes) -> ox.Term:
+            if isinstance(term, ox.BlankNode):
+                return bnodes.setdefault(term.value, ox.BlankNode(f"ont{k}b{len(bnodes) + 1}"))
+            return term
+
+        with path.open("rb") as f:
+            for t in ox.parse(f, format=ox.RdfFormat.TURTLE, base_iri=path.as_uri()):
+                yield ox.Quad(fixed(t.subject), t.predicate, fixed(t.object), ONTOLOGY_GRAPH)
 
 
 def _ontology_fingerprint() -> str:
@@ -90,13 +101,22 @@ def _ontology_fingerprint() -> str:
     return h.hexdigest()
 
 
+def _stage_ontology(store: KGStore) -> Staged | None:
+    """Stage the shipped ontology and vocabularies, unless the store already has these bytes."""
+    fp = ox.Literal(_ontology_fingerprint())
+    if ONTOLOGY_GRAPH in store.graphs() and any(
+            store.ox.quads_for_pattern(ONTOLOGY_GRAPH, KG.sha256, fp, ONTOLOGY_GRAPH)):
+        return None
+    quads = itertools.chain(_ontology_quads(), [ox.Quad(ONTOLOGY_GRAPH, KG.sha256, fp, ONTOLOGY_GRAPH)])
+    return store.stage(ONTOLOGY_GRAPH, quads)
+
+
 def ensure_ontology(store: KGStore) -> bool:
     """Load (or refresh) the shipped ontology and vocabularies; True when it changed."""
-    fp = ox.Literal(_ontology_fingerprint())
-    if any(store.ox.quads_for_pattern(ONTOLOGY_GRAPH, KG.sha256, fp, ONTOLOGY_GRAPH)):
+    staged = _stage_ontology(store)
+    if staged is None:
         return False
-    quads = [*_ontology_quads(), ox.Quad(ONTOLOGY_GRAPH, KG.sha256, fp, ONTOLOGY_GRAPH)]
-    store.replace_graph(ONTOLOGY_GRAPH, quads)
+    store.commit([staged])
     return True
 
 
@@ -118,20 +138,28 @@ def extra_quads(records: ProfileRecords, mapper: ProfileMapper) -> Iterable[ox.Q
     return topic_quads(records, mapper)
 
 
+def _read(src: str | Path, as_of: dt.date | None, strict: bool) -> ProfileRecords:
+    try:
+        return read_profile(src, as_of=as_of, strict=strict)
+    except ExtractionError as e:
+        raise BuildError(f"cannot read {src}", e.problems) from None
+
+
 def build_sources(
     sources: Sequence[str | Path], *, store: KGStore | str | Path | None = None,
     as_of: dt.date | None = None, base_iri: str = DEFAULT_BASE_IRI, strict: bool = False,
     validate: bool = True, on_source: Callable[[str, int], None] | None = None,
     on_progress: Callable[[int], None] | None = None, force: bool = False,
 ) -> BuildReport:
-    """Build (or rebuild) the graph of each source into the store.
+    """Build (or rebuild) the graph of each source into the store, all or nothing.
 
-    Each source replaces its own named graph atomically; a source that is unchanged since
-    the last build (same bytes, capture date and tool version) is left alone.  With
-    ``strict``, any extraction problem refuses the whole build before anything is written.
+    Every source is staged (streamed in batches, invisible to queries) and checked against
+    the shapes; then all of them replace their named graphs in one transaction.  Any error,
+    Ctrl-C or kill before that leaves the store as it was.  A source unchanged since the
+    last build (same bytes, capture date and tool version) is left alone unless ``force``.
+    With ``strict``, any extraction problem refuses the build before the store is opened.
     """
     t0 = time.perf_counter()
-    kg_store = store if isinstance(store, KGStore) else KGStore(store)
     minter = Minter(base_iri)
     names: dict[str, str] = {}
     for src in sources:
@@ -140,50 +168,70 @@ def build_sources(
             raise BuildError(f"two sources share the file name {name!r} ({names[name]} and {src}); "
                              "each source's graph is named after its file name")
         names[name] = str(src)
-    # Read everything first: in strict mode nothing is written unless every source is clean.
-    all_records: list[ProfileRecords] = []
-    for src in sources:
-        try:
-            records = read_profile(src, as_of=as_of, strict=strict)
-        except ExtractionError as e:
-            raise BuildError(f"cannot read {src}", e.problems) from None
-        all_records.append(records)
+    if strict:  # refuse before touching the store; records are read again one at a time below
+        for src in sources:
+            _read(src, as_of, strict)
+    kg_store = store if isinstance(store, KGStore) else KGStore(store)
     report = BuildReport(store=str(kg_store.path) if kg_store.path else "<memory>")
     kg_store.drop_staging()
-    ensure_ontology(kg_store)
-    for records in all_records:
-        mapper = ProfileMapper(records, minter)
-        graph = mapper.graph
-        if on_source:
-            on_source(records.source.path, len(records.papers))
-        if not force and _unchanged(kg_store, graph, records):
-            report.sources.append(SourceReport(records.source.path, graph.value, len(records.papers),
-                                               kg_store.count(graph), len(records.skipped),
-                                               records.problems, unchanged=True))
-            if on_progress:
-                on_progress(len(records.papers))
-            continue
-
-        def quads(records: ProfileRecords = records, mapper: ProfileMapper = mapper) -> Iterable[ox.Quad]:
-            yield from mapper.source_quads(BuildInfo(build_time()))
-            yield from mapper.profile_quads()
-            for paper in records.papers:
-                yield from mapper.paper_quads(paper)
-                if on_progress:
-                    on_progress(1)
-            yield from extra_quads(records, mapper)
-
-        def check(staging: ox.NamedNode) -> None:
-            if validate:
-                check_conforms(kg_store.ox.quads_for_pattern(None, None, None, staging))
-
-        triples = kg_store.replace_graph(graph, quads(), check=check)
-        report.sources.append(SourceReport(records.source.path, graph.value, len(records.papers), triples,
-                                           len(records.skipped), records.problems))
+    staged: list[Staged] = []
+    try:
+        if (ontology := _stage_ontology(kg_store)) is not None:
+            staged.append(ontology)
+        for src in sources:
+            records = _read(src, as_of, strict)
+            staged_source = _stage_source(kg_store, records, minter, validate=validate, force=force,
+                                          on_source=on_source, on_progress=on_progress, report=report)
+            if staged_source is not None:
+                staged.append(staged_source)
+    except BaseException:
+        for s in staged:
+            kg_store.discard(s)
+        raise
+    # The point of no return; if it fails, the loads stay hidden and the next build drops them.
+    kg_store.commit(staged)
     kg_store.flush()
     report.counts = store_counts(kg_store)
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def _stage_source(store: KGStore, records: ProfileRecords, minter: Minter, *, validate: bool, force: bool,
+                  on_source: Callable[[str, int], None] | None, on_progress: Callable[[int], None] | None,
+                  report: BuildReport) -> Staged | None:
+    """Stage one source's graph and check it against the shapes (None: nothing to do)."""
+    mapper = ProfileMapper(records, minter)
+    graph = mapper.graph
+    if on_source:
+        on_source(records.source.path, len(records.papers))
+    if not force and graph in store.graphs() and _unchanged(store, graph, records):
+        report.sources.append(SourceReport(records.source.path, graph.value, len(records.papers),
+                                           store.count(graph), len(records.skipped),
+                                           records.problems, unchanged=True))
+        if on_progress:
+            on_progress(len(records.papers))
+        return None
+
+    def quads() -> Iterable[ox.Quad]:
+        yield from mapper.source_quads(BuildInfo(build_time()))
+        yield from mapper.profile_quads()
+        for paper in records.papers:
+            yield from mapper.paper_quads(paper)
+            if on_progress:
+                on_progress(1)
+        yield from extra_quads(records, mapper)
+
+    staged = store.stage(graph, quads())
+    try:
+        if validate:
+            check_conforms(store.ox.quads_for_pattern(None, None, None, staged.holder))
+        triples = store.count(staged.holder)
+    except BaseException:
+        store.discard(staged)
+        raise
+    report.sources.append(SourceReport(records.source.path, graph.value, len(records.papers), triples,
+                                       len(records.skipped), records.problems))
+    return staged
 
 
 _COUNT_CLASSES = {
@@ -199,8 +247,10 @@ def store_counts(store: KGStore) -> dict[str, int]:
     for key, cls in _COUNT_CLASSES.items():
         rows = list(store.query(f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s a {cls} }}"))
         counts[key] = int(rows[0]["n"].value)
-    rows = list(store.query("SELECT (COUNT(DISTINCT ?t) AS ?n) WHERE { ?p a fabio:ResearchPaper ; dcterms:subject ?t }"))
+    rows = list(store.query("SELECT (COUNT(DISTINCT ?t) AS ?n) "
+                            "WHERE { ?p a fabio:ResearchPaper ; dcterms:subject ?t }"))
     counts["topics"] = int(rows[0]["n"].value)
-    counts["triples"] = sum(store.count(g) for g in store.graphs() if g != ONTOLOGY_GRAPH)
-    counts["ontology_triples"] = store.count(ONTOLOGY_GRAPH) if ONTOLOGY_GRAPH in store.graphs() else 0
+    per_graph = store.graph_counts()
+    counts["triples"] = sum(n for g, n in per_graph.items() if g != ONTOLOGY_GRAPH)
+    counts["ontology_triples"] = per_graph.get(ONTOLOGY_GRAPH, 0)
     return counts

@@ -1,4 +1,4 @@
-"""``kg build``, ``kg validate``, ``kg stats``."""
+"""``kg build``, ``kg validate``, ``kg stats``, ``kg export``."""
 
 from __future__ import annotations
 
@@ -21,10 +21,13 @@ STORE_OPTION = typer.Option(DEFAULT_STORE, "--store", "-s", help="Store folder (
 def build(
     sources: list[Path] = typer.Argument(..., help="Profile pages (plain text) to read.", exists=False),
     store: Path = STORE_OPTION,
-    as_of: str = typer.Option(None, "--as-of", help="Capture date of the pages, YYYY-MM-DD (default: today)."),
+    as_of: str = typer.Option(None, "--as-of",
+                              help="Capture date of the pages, YYYY-MM-DD (default: today)."),
     base_iri: str = typer.Option(DEFAULT_BASE_IRI, "--base-iri", help="Base IRI of minted instances."),
     strict: bool = typer.Option(False, "--strict", help="Any problem in a source refuses the build."),
     force: bool = typer.Option(False, "--force", help="Rebuild sources even when unchanged."),
+    no_validate: bool = typer.Option(False, "--no-validate",
+                                     help="Skip the SHACL check (big loads: pyshacl needs ~1.3 KB/triple)."),
 ) -> None:
     """Build the knowledge graph of SOURCES into the store (each source in its own named graph)."""
     date = parse_date(as_of)
@@ -37,8 +40,12 @@ def build(
 
         try:
             report = build_sources(sources, store=store, as_of=date, base_iri=base_iri, strict=strict,
-                                   force=force, on_source=on_source,
+                                   force=force, validate=not no_validate, on_source=on_source,
                                    on_progress=lambda n: progress.advance(task, n))
+        except KeyboardInterrupt:
+            raise fail("interrupted; the store is unchanged", code=130) from None
+        except ValueError as e:  # e.g. an invalid --base-iri
+            raise fail(str(e)) from None
         except BuildError as e:
             for p in e.problems:
                 err.print(str(p), highlight=False, markup=False)
@@ -98,15 +105,67 @@ def validate(
 
 
 @app.command()
-def stats(store: Path = STORE_OPTION) -> None:
-    """Counts of papers, people, organizations, topics, repositories and triples."""
+def stats(
+    store: Path = STORE_OPTION,
+    void: bool = typer.Option(False, "--void", help="Print a VoID description (Turtle) instead."),
+) -> None:
+    """Counts of papers, people, organizations, topics, repositories and triples, per class and
+    per property; ``--void`` prints them as a VoID description of the dataset."""
+    from kg.void import curie, dataset_stats, void_turtle
+
     try:
         kg_store = KGStore(store, read_only=True)
     except StoreError as e:
         raise fail(str(e)) from None
+    if void:
+        typer.echo(void_turtle(kg_store), nl=False)
+        return
     table = Table(title=f"kg stats → {store}")
     table.add_column("what")
     table.add_column("count", justify="right")
     for k, v in store_counts(kg_store).items():
         table.add_row(k, str(v))
     console.print(table)
+    whole = dataset_stats(kg_store)
+    for title, col, rows in (("per class (union of graphs)", "entities", whole.classes),
+                             ("per property (union of graphs)", "triples", whole.properties)):
+        t = Table(title=title)
+        t.add_column("class" if col == "entities" else "property")
+        t.add_column(col, justify="right")
+        for term, n in rows.items():
+            t.add_row(curie(term), str(n))
+        console.print(t)
+
+
+@app.command()
+def export(
+    format: str = typer.Option(None, "--format", "-f",
+                               help="ttl, nt, nq, trig, jsonld or xml (default: -o's suffix, else nq)."),
+    graph: str = typer.Option(None, "--graph", "-g",
+                              help="Only this named graph: its IRI, its source file name, or 'ontology'."),
+    output: Path = typer.Option(None, "--output", "-o", help="File to write (default: standard output)."),
+    sort: bool = typer.Option(False, "--sorted", help="Byte-sorted, duplicate-free lines (nt, nq only)."),
+    store: Path = STORE_OPTION,
+) -> None:
+    """Export the store (or one named graph), streamed from Oxigraph."""
+    import sys
+
+    from kg.export import ExportError, export_to_path, get_format
+    from kg.export import export as export_stream
+
+    try:
+        fmt = get_format(format or ("nq" if output is None else None), output)
+        kg_store = KGStore(store, read_only=True)
+        if output is None:
+            export_stream(kg_store, sys.stdout.buffer, fmt.name, graph=graph, sort=sort)
+            sys.stdout.buffer.flush()
+        else:
+            export_to_path(kg_store, output, format=fmt.name, graph=graph, sort=sort)
+            err.print(f"wrote {output} ({fmt.name})", highlight=False, markup=False)
+    except (ExportError, StoreError) as e:
+        raise fail(str(e)) from None
+    except BrokenPipeError:  # the reader went away (e.g. `| head`): not an error
+        sys.stderr.close()
+        raise typer.Exit(0) from None
+    except OSError as e:
+        raise fail(f"cannot write {output}: {e.strerror or e}") from None
