@@ -149,6 +149,9 @@ class RemoteStore:
             r = self.s.request(method, url, timeout=self.timeout, **kwargs)  # type: ignore[arg-type]
         except requests.RequestException as e:
             raise PushError(f"{what}: no answer from {url} ({_reason(e)})") from None
+        if r.status_code in (401, 403):
+            raise PushError(f"{what}: {url} refused the credentials (HTTP {r.status_code} {r.reason}); "
+                            "check --auth, --user and the password in KG_PASSWORD")
         if r.status_code >= 400:
             raise PushError(f"{what}: {url} answered HTTP {r.status_code} {r.reason}: {_excerpt(r.text)}")
         return r

@@ -1,0 +1,186 @@
+"""``kg serve``: a read-only SPARQL 1.1 Protocol endpoint over the store, by the Oxigraph server.
+
+We run the real server shipped by the PyPI ``oxigraph`` package rather than a home-made one::
+
+    oxigraph serve-read-only --location SNAPSHOT --bind 127.0.0.1:PORT --union-default-graph --timeout-s S
+
+* **Read-only**: ``serve-read-only`` answers ``/query`` (and the query page at ``/``) and
+  refuses SPARQL updates and Graph Store writes.
+* **Snapshot**: the server reads a *backup* of the store (hard links, so cheap) in a temporary
+  folder, with staging graphs of interrupted builds removed: it never shares a folder with a
+  writer (undefined behaviour in RocksDB) and ``kg build`` can keep running meanwhile.
+* **Union default graph**: queries without ``GRAPH`` see every source graph, as
+  ``KGStore.query`` does.
+* **Limits**: the binary offers a query time limit (``--timeout-s``), which we pass on.  It
+  has *no* result-size limit, and we do not put a proxy in front of it, so ``kg serve``
+  refuses ``--max-results`` rather than pretend (see :class:`ServeError`).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from types import TracebackType
+
+import pyoxigraph as ox
+import requests
+
+from kg.store import STAGING_PREFIX, KGStore, StoreError
+
+DEFAULT_PORT = 7878
+DEFAULT_TIMEOUT = 30.0
+
+
+class ServeError(RuntimeError):
+    """The server cannot be started as asked."""
+
+
+def oxigraph_binary() -> str:
+    """The ``oxigraph`` program of this environment, checked to match pyoxigraph's version.
+
+    Both read the same on-disk format only within one minor version (0.5.x).
+    """
+    sibling = Path(sys.executable).parent / "oxigraph"
+    exe = str(sibling) if sibling.exists() else shutil.which("oxigraph")
+    if exe is None:
+        raise ServeError("the `oxigraph` server program is not installed (pip install 'oxigraph>=0.5,<0.6')")
+    out = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=30, check=False)
+    version = out.stdout.split()[-1] if out.stdout.split() else "?"
+    wanted = ".".join(ox.__version__.split(".")[:2])
+    if ".".join(version.split(".")[:2]) != wanted:
+        raise ServeError(f"{exe} is oxigraph {version} but pyoxigraph is {ox.__version__}: "
+                         f"install oxigraph {wanted}.x so both read the same store format")
+    return exe
+
+
+def snapshot(store: str | Path | KGStore, target: Path) -> Path:
+    """A consistent copy of the store in ``target`` (must not exist), staging graphs removed."""
+    if isinstance(store, KGStore):
+        if store.path is None:
+            raise ServeError("an in-memory store cannot be served; build into a folder (--store)")
+        source = store
+    else:
+        source = KGStore(store, read_only=True)
+    try:
+        source.ox.backup(str(target))
+    except OSError as e:
+        raise ServeError(f"cannot copy the store {source.path} to {target}: {e}") from None
+    copy = ox.Store(str(target))
+    for g in list(copy.named_graphs()):
+        if isinstance(g, ox.NamedNode) and g.value.startswith(STAGING_PREFIX):
+            copy.remove_graph(g)
+    copy.flush()
+    del copy
+    return target
+
+
+def server_command(location: Path, *, host: str = "127.0.0.1", port: int = DEFAULT_PORT,
+                   timeout: float | None = DEFAULT_TIMEOUT) -> list[str]:
+    """The exact command line ``kg serve`` runs."""
+    cmd = [oxigraph_binary(), "serve-read-only", "--location", str(location), "--bind", f"{host}:{port}",
+           "--union-default-graph"]
+    if timeout:
+        cmd += ["--timeout-s", str(max(1, round(timeout)))]
+    return cmd
+
+
+class OxigraphServer:
+    """``oxigraph serve-read-only`` over a snapshot of a store; a context manager.
+
+    >>> with OxigraphServer("kg-store", port=7878) as srv:   # doctest: +SKIP
+    ...     print(srv.query_url)
+    """
+
+    def __init__(self, store: str | Path | KGStore, *, host: str = "127.0.0.1", port: int = DEFAULT_PORT,
+                 timeout: float | None = DEFAULT_TIMEOUT, max_results: int | None = None,
+                 startup_timeout: float = 30.0) -> None:
+        if max_results is not None:
+            raise ServeError(
+                "the Oxigraph server has no result-size limit (it offers only a query time limit, "
+                "--timeout) and kg serve does not put a proxy in front of it; bound results with "
+                "--timeout, or with LIMIT in the queries")
+        if timeout is not None and timeout <= 0:
+            raise ServeError("--timeout must be a positive number of seconds")
+        self.store = store
+        self.host = host
+        self.port = port
+        self.timeout = timeout
+        self.startup_timeout = startup_timeout
+        self.process: subprocess.Popen[bytes] | None = None
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        self.command: list[str] = []
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def query_url(self) -> str:
+        return f"{self.url}/query"
+
+    def start(self) -> OxigraphServer:
+        try:
+            self._tmp = tempfile.TemporaryDirectory(prefix="kg-serve-")
+            location = snapshot(self.store, Path(self._tmp.name) / "store")
+        except StoreError as e:
+            self._cleanup()
+            raise ServeError(str(e)) from None
+        except BaseException:
+            self._cleanup()
+            raise
+        self.command = server_command(location, host=self.host, port=self.port, timeout=self.timeout)
+        log = Path(self._tmp.name) / "server.log"
+        with log.open("wb") as f:
+            self.process = subprocess.Popen(self.command, stdout=f, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + self.startup_timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                message = log.read_text(errors="replace").strip()
+                self.stop()
+                raise ServeError(f"the Oxigraph server exited (status {self.process_status}): {message}")
+            try:
+                if requests.get(self.query_url, params={"query": "ASK {}"}, timeout=2).status_code == 200:
+                    return self
+            except requests.RequestException:
+                pass
+            time.sleep(0.05)
+        self.stop()
+        raise ServeError(f"the Oxigraph server did not answer on {self.query_url} "
+                         f"within {self.startup_timeout} s")
+
+    process_status: int | None = None
+
+    def wait(self) -> int:
+        """Block until the server exits (Ctrl-C stops it)."""
+        assert self.process is not None
+        return self.process.wait()
+
+    def stop(self) -> None:
+        proc, self.process = self.process, None
+        if proc is not None:
+            if proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+            self.process_status = proc.returncode
+        self._cleanup()
+
+    def _cleanup(self) -> None:
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+
+    def __enter__(self) -> OxigraphServer:
+        return self.start()
+
+    def __exit__(self, et: type[BaseException] | None, ev: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
