@@ -85,7 +85,7 @@ class PaperFacts:
 
 
 _Q_PAPERS = """
-SELECT ?paper ?title ?issued ?arxiv ?code {vars} WHERE {{
+SELECT DISTINCT ?paper ?title ?issued ?arxiv ?code {vars} WHERE {{
   ?paper a fabio:ResearchPaper ; dcterms:title ?title ; dcterms:issued ?issued .
   OPTIONAL {{ ?paper kg:arxivId ?arxiv }}
   OPTIONAL {{ ?paper kg:hasCode ?code }}
@@ -93,16 +93,17 @@ SELECT ?paper ?title ?issued ?arxiv ?code {vars} WHERE {{
 }}"""
 
 # Fixed filter clauses; only the bound variables (?since, ?until, ?topic, ?org) carry user input.
+# Topic and organization are joins, not FILTER EXISTS: Oxigraph runs the EXISTS form ~1000x
+# slower (10 s against 6 ms on the seed).  Duplicate rows are merged by the caller.
 _FILTER_CLAUSES = {
     "since": "FILTER(YEAR(?issued) >= ?since)",
     "until": "FILTER(YEAR(?issued) <= ?until)",
-    "topic": """FILTER EXISTS {
-    ?paper dcterms:subject/skos:broader* ?tc . ?tc skos:notation|skos:prefLabel ?tn .
-    FILTER(LCASE(STR(?tn)) = LCASE(STR(?topic))
-           || STRENDS(LCASE(STR(?tn)), CONCAT(".", LCASE(STR(?topic))))) }""",
-    "org": """FILTER EXISTS {
-    ?paper kg:organizationTag/org:subOrganizationOf* ?oo . ?oo dcterms:identifier|rdfs:label ?on .
-    FILTER(LCASE(STR(?on)) = LCASE(STR(?org))) }""",
+    "topic": """?tc skos:notation|skos:prefLabel ?tn .
+  FILTER(LCASE(STR(?tn)) = LCASE(STR(?topic)) || STRENDS(LCASE(STR(?tn)), CONCAT(".", LCASE(STR(?topic)))))
+  ?paper dcterms:subject/skos:broader* ?tc .""",
+    "org": """?oo dcterms:identifier|rdfs:label ?on .
+  FILTER(LCASE(STR(?on)) = LCASE(STR(?org)))
+  ?paper kg:organizationTag/org:subOrganizationOf* ?oo .""",
 }
 
 _Q_AUTHORS = """
