@@ -8,6 +8,9 @@ import pyoxigraph as ox
 import rdflib
 
 
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
 def to_rdflib_term(term: ox.Term) -> rdflib.term.Node:
     if isinstance(term, ox.NamedNode):
         return rdflib.URIRef(term.value)
@@ -16,6 +19,8 @@ def to_rdflib_term(term: ox.Term) -> rdflib.term.Node:
     if isinstance(term, ox.Literal):
         if term.language:
             return rdflib.Literal(term.value, lang=term.language)
+        if term.datatype.value == _XSD_STRING:  # RDF 1.1: "x" and "x"^^xsd:string are one literal
+            return rdflib.Literal(term.value)
         return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value))
     if isinstance(term, ox.DefaultGraph):
         return rdflib.graph.DATASET_DEFAULT_GRAPH_ID
