@@ -46,4 +46,4 @@ def viz(
     except OSError as e:
         raise fail(f"cannot write {out}: {e}") from None
     console.print(f"{out}: {len(net.nodes)} nodes, {len(net.edges)} edges ({view} view)",
-                  highlight=False, markup=False)
+                  highlight=False, markup=False, soft_wrap=True)

@@ -193,7 +193,7 @@ def render_page(data: dict[str, Any]) -> str:
     js, css = vis_assets()
     return (
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-        f"<meta http-equiv=\"Content-Security-Policy\" content=\"{html.escape(_CSP)}\">\n"
+        f"<meta http-equiv=\"Content-Security-Policy\" content=\"{_CSP}\">\n"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
         "<title>scholarly-kg</title>\n"
         f"<style>\n{css}\n</style>\n<style>{_STYLE}</style>\n"

@@ -36,7 +36,7 @@ VIEWS: tuple[str, ...] = ("full", "coauthors", "ego")
 
 # Above this many nodes physics is off: positions come from networkx and the page is still.
 PHYSICS_LIMIT = 300
-OMITTED_SHOWN = 40
+OMITTED_SHOWN = 100
 TOOLTIP_PAPERS = 8
 
 PALETTE = ("#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1",
