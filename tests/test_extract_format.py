@@ -312,3 +312,15 @@ def test_latex_plain_text(latex: str, plain: str) -> None:
     assert latex_to_text(latex) == plain
     recs = parse(page(block(abstract=latex)))
     assert (recs.papers[0].abstract, recs.papers[0].abstract_text) == (latex, plain)
+
+
+def test_date_spellings() -> None:
+    recs = parse(page(block("IRJune 9, 2023", title="T1"), block("IRSept\u00a030,\u00a02021Code", title="T2"),
+                      block("IRJan. 2,2020", title="T3"), block("AIJunk 9", title="T4"),
+                      block("CVFeb 30", title="T5")))
+    assert [(p.title, p.published, p.year_inferred, p.has_code) for p in recs.papers] == [
+        ("T1", dt.date(2023, 6, 9), False, False), ("T2", dt.date(2021, 9, 30), False, True),
+        ("T3", dt.date(2020, 1, 2), False, False)]
+    assert [(p.line, p.message.split(";")[0]) for p in recs.skipped] == [
+        (30, "unknown month 'Junk' in 'AIJunk 9'"),
+        (37, "invalid date in 'CVFeb 30' (no 02-30 on or before 2026-11-26)")]

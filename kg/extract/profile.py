@@ -39,12 +39,17 @@ from kg.taxonomy import category_for_code
 
 MONTHS = {m: i for i, m in enumerate(
     ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], start=1)}
+# Full month names (and "Sept") are read too: a page copied from another layout may spell them.
+_FULL_MONTHS = {name: k for k, name in enumerate(
+    ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+     "October", "November", "December"], start=1)} | {"Sept": 9}
 
 # Anything shaped like a block's first line starts a block, so a bad month or day is
-# reported on that block instead of gluing the block onto the previous one.
+# reported on that block instead of gluing the block onto the previous one.  White space in
+# the date may be any (a browser copy can give no-break spaces).
 BLOCK_START = re.compile(
-    r"^(?P<codes>(?:[A-Z]{2})+)(?P<month>[A-Z][a-z]{2})\.? ?(?P<day>\d{1,2})"
-    r"(?:, ?(?P<year>\d{4}))?(?P<code>Code)?$"
+    r"^(?P<codes>(?:[A-Z]{2})+)(?P<month>[A-Z][a-z]{2,8})\.?\s?(?P<day>\d{1,2})"
+    r"(?:,\s?(?P<year>\d{4}))?(?P<code>Code)?$"
 )
 _HEADER_PATTERNS: dict[str, re.Pattern[str]] = {
     "h_index": re.compile(r"^h-index\s*(\d[\d,]*)$"),
@@ -250,7 +255,7 @@ def _read_block(block: list[_Line], owner: str | None, reader: _Reader) -> Paper
         _stray(block[nonblank[2]:], reader, f"after the abstract of the paper at line {start}")
     m = BLOCK_START.match(head.text)
     assert m is not None
-    month = MONTHS.get(m["month"])
+    month = MONTHS.get(m["month"]) or _FULL_MONTHS.get(m["month"])
     if month is None:
         skip(start, f"unknown month {m['month']!r} in {head.text!r}; paper block skipped")
         return None
