@@ -8,11 +8,14 @@ paste the heading and menus into the page as raw HTML.  This page instead:
   ``>``, ``&`` and U+2028/U+2029 escaped, read with ``JSON.parse``;
 * builds the heading, notes, legend, tooltips and the details panel with ``textContent``
   (never ``innerHTML``); links get an ``href`` only when they are ``https://`` URLs;
-* forbids every network fetch with a Content-Security-Policy (``default-src 'none'``).
+* forbids every network fetch with a Content-Security-Policy (``default-src 'none'``) and
+  runs only its own two scripts (allowed by SHA-256 hash; inline handlers are refused).
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import html
 import json
 from functools import lru_cache
@@ -21,7 +24,8 @@ from typing import Any
 
 VIS_VERSION = "9.1.2"
 
-_CSP = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+# Scripts are allowed by hash only, so even an injected inline handler (onerror=...) would not run.
+_CSP = ("default-src 'none'; script-src {hashes}; style-src 'unsafe-inline'; "
         "img-src data:; font-src data:; connect-src 'none'; form-action 'none'; base-uri 'none'")
 
 _STYLE = """
@@ -187,17 +191,23 @@ def script_json(value: Any) -> str:
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
+def _csp_hash(script: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode() + "'"
+
+
 def render_page(data: dict[str, Any]) -> str:
     """The whole page for ``data`` (``title``, ``subtitle``, ``notes``, ``legend``, ``nodes``,
     ``edges``, ``options``, ``hint``)."""
     js, css = vis_assets()
+    vis_script = f"\n{js}\n"
+    csp = _CSP.format(hashes=f"{_csp_hash(vis_script)} {_csp_hash(_SCRIPT)}")
     return (
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-        f"<meta http-equiv=\"Content-Security-Policy\" content=\"{_CSP}\">\n"
+        f"<meta http-equiv=\"Content-Security-Policy\" content=\"{csp}\">\n"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
         "<title>scholarly-kg</title>\n"
         f"<style>\n{css}\n</style>\n<style>{_STYLE}</style>\n"
-        f"<script>\n{js}\n</script>\n</head>\n<body>\n"
+        f"<script>{vis_script}</script>\n</head>\n<body>\n"
         "<div id=\"kg-top\"><h1 id=\"kg-title\"></h1><p id=\"kg-sub\"></p><ul id=\"kg-notes\"></ul>"
         "<div id=\"kg-legend\"></div></div>\n"
         "<div id=\"kg-main\"><div id=\"kg-network\"></div><aside id=\"kg-info\"></aside></div>\n"
