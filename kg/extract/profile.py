@@ -27,6 +27,7 @@ import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -238,6 +239,12 @@ def _stray(lines: list[_Line], reader: _Reader, after: str) -> None:
                    f"unreadable block: {text[0].text[:60]!r}", skipped=True)
 
 
+@lru_cache(maxsize=1 << 16)
+def _authorship(name: str, position: int) -> Authorship:
+    """Authorships are frozen, and the same person at the same place recurs across a page."""
+    return Authorship(name=name, position=position)
+
+
 def _read_block(block: list[_Line], owner: str | None, reader: _Reader) -> Paper | None:
     """Read one block (its first line matches :data:`BLOCK_START`); ``None`` when skipped.
 
@@ -317,7 +324,7 @@ def _read_block(block: list[_Line], owner: str | None, reader: _Reader) -> Paper
     for code in codes:
         if category_for_code(code) is None:
             reader.problem(start, f"unknown category code {code!r} kept as written", warning=True)
-    authors = [Authorship(name=n, position=k) for k, n in enumerate(names, start=1)]
+    authors = [_authorship(n, k) for k, n in enumerate(names, start=1)]
     if owner is not None and name_key(owner) not in {a.name_key for a in authors}:
         if not truncated:
             reader.problem(author_line.number, f"profile owner {owner!r} is not in this complete "
@@ -410,7 +417,9 @@ def parse_profile(data: bytes | str, *, as_of: dt.date | None = None, file: str 
     problems = sorted(reader.problems, key=lambda p: p.line)  # stable: same line keeps its order
     if strict and problems:
         raise ExtractionError(problems)
-    return ProfileRecords(source=source, profile=profile, papers=papers, problems=problems)
+    # Every part is already a validated model; validating the list again would re-run each
+    # paper's checks (a third of the parse time on large pages).
+    return ProfileRecords.model_construct(source=source, profile=profile, papers=papers, problems=problems)
 
 
 def read_profile(path: str | Path, *, as_of: dt.date | None = None, strict: bool = False) -> ProfileRecords:
