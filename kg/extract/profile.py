@@ -17,7 +17,13 @@ The page layout, confirmed against ``examples/profiles/chuhan-wu.txt``::
     Abstract on one line.
 
 A damaged block is reported as ``file:line: problem`` and skipped; every other block is
-still read.  Nothing raises except :class:`ExtractionError` (for ``strict`` mode).
+still read.  Blocks are cut at their first lines only, so damage elsewhere (a garbled
+neighbour, stray text, a lost blank line) never costs an intact paper: stray text is reported
+as one skipped block of its own.  Encoding damage (invalid UTF-8, BOM, CRLF, tabs, control
+characters) is reported at its line; only an empty or binary file, or a page without its
+owner's name, is unreadable as a whole.  Nothing raises except :class:`ExtractionError`
+(for those, and for any problem in ``strict`` mode).  :mod:`kg.extract.writer` renders
+records back into this format.
 """
 
 from __future__ import annotations
