@@ -324,3 +324,14 @@ def test_date_spellings() -> None:
     assert [(p.line, p.message.split(";")[0]) for p in recs.skipped] == [
         (30, "unknown month 'Junk' in 'AIJunk 9'"),
         (37, "invalid date in 'CVFeb 30' (no 02-30 on or before 2026-11-26)")]
+
+
+@pytest.mark.parametrize("module", ["kg.extract.profile", "kg.extract.writer", "kg.extract.links",
+                                    "kg.extract.latex"])
+def test_docstring_examples_hold(module: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import doctest
+    import importlib
+
+    monkeypatch.chdir(SEED.parent.parent.parent)  # the examples use repository-relative paths
+    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0 and result.attempted > 0
