@@ -212,6 +212,16 @@ def test_author_line_forms() -> None:
     assert [(p.line, p.severity) for p in recs.problems] == [(19, "warning")]
 
 
+def test_org_tag_forms() -> None:
+    recs = parse(page(block(authors="Chuhan Wu, Ann Lee ·", title="T1"),
+                      block(authors="Chuhan Wu · Tencent AI Lab", title="T2")))
+    assert [(p.org, [a.name for a in p.authors]) for p in recs.papers] == [
+        (None, ["Chuhan Wu", "Ann Lee"]), ("Tencent AI Lab", ["Chuhan Wu"])]
+    assert [(p.line, p.severity, p.message) for p in recs.problems] == [
+        (12, "warning", "empty organisation tag after ' · ' ignored"),
+        (19, "warning", "organisation tag 'Tencent AI Lab' is not a slug; kept as written")]
+
+
 def test_owner_missing_from_complete_list_is_inferred_and_warned() -> None:
     recs = parse(page(block(authors="Ann Lee, Bo Li")))
     assert [(a.name, a.position, a.inferred) for a in recs.papers[0].authors] == [

@@ -193,6 +193,8 @@ def _one(paper_kw: dict[str, object], owner: str = "Ann Lee") -> ProfileRecords:
     ({"authors": [Authorship(name="Ann Lee", position=1), Authorship(name="Bo et al.", position=2)]},
      "cannot be told apart"),
     ({"title": "IRJun 9, 2023"}, "category/date line"),
+    ({"org": "a · b"}, "holds ' · '"),
+    ({"org": ""}, "is empty"),
     ({"title": "Two\nlines"}, "control character"),
     ({"abstract": " padded"}, "white space"),
     ({"categories": ["cs.IR"]}, "2-letter code"),

@@ -226,6 +226,8 @@ def _split_authors(text: str) -> tuple[list[str], bool, str | None]:
     if ORG_SEPARATOR in text:
         text, org = text.rsplit(ORG_SEPARATOR, 1)
         org = org.strip()
+    elif text.endswith(ORG_SEPARATOR.rstrip()):  # " ·" with nothing after it (line was stripped)
+        text, org = text[: -len(ORG_SEPARATOR.rstrip())], ""
     truncated = bool(_ET_AL.search(text))
     if truncated:
         text = _ET_AL.sub("", text)
@@ -311,6 +313,9 @@ def _read_block(block: list[_Line], owner: str | None, reader: _Reader) -> Paper
              f"({long[:40]!r}... is {len(long.split())} words long); is the author line missing? "
              f"paper block starting at line {start} skipped")
         return None
+    if org == "":
+        reader.problem(author_line.number, "empty organisation tag after ' · ' ignored", warning=True)
+        org = None
     if org is not None and not _ORG_SLUG.match(org):
         reader.problem(author_line.number, f"organisation tag {org!r} is not a slug; kept as written",
                        warning=True)

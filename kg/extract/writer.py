@@ -92,6 +92,8 @@ def _authors(paper: Paper, profile: Profile) -> str:
         raise WriteError(f"the owner must be inferred exactly when not visible in {paper.title!r}")
     text = ", ".join(names) + (" et al." if paper.author_list_truncated else "")
     if paper.org is not None:
+        if not paper.org or ORG_SEPARATOR.strip() in paper.org:
+            raise WriteError(f"organisation {paper.org!r} of {paper.title!r} is empty or holds ' · '")
         text += ORG_SEPARATOR + _line(paper.org, "organisation")
     return _line(text, "author line")
 
