@@ -179,6 +179,7 @@ def test_crlf(tmp_path: Path, seed_records: ProfileRecords) -> None:
     recs = read(tmp_path, SEED_BYTES.replace(b"\n", b"\r\n"))
     assert recs.papers == seed_records.papers and recs.profile == seed_records.profile
     assert located(recs, tmp_path) == [(1, "warning")] and "CRLF" in recs.problems[0].message
+    assert_strict_refuses(tmp_path, SEED_BYTES.replace(b"\n", b"\r\n"))
 
 
 def test_lone_carriage_returns_and_controls(tmp_path: Path, seed_records: ProfileRecords) -> None:
@@ -198,6 +199,7 @@ def test_tabs(tmp_path: Path, seed_records: ProfileRecords) -> None:
     recs = read(tmp_path, with_lines(edit))
     assert recs.papers == seed_records.papers
     assert located(recs, tmp_path) == [(TITLE, "warning"), (AUTHORS, "warning")]
+    assert_strict_refuses(tmp_path, with_lines(edit))
 
 
 def test_runs_of_blank_lines(tmp_path: Path, seed_records: ProfileRecords) -> None:
@@ -209,6 +211,10 @@ def test_runs_of_blank_lines(tmp_path: Path, seed_records: ProfileRecords) -> No
     assert_others_intact(recs, seed_records, lost=set())
     assert located(recs, tmp_path) == [(AUTHORS + 3 + 1, "warning")]
     assert recs.problems[0].message.startswith("3 blank lines where the page has one")
+    assert_strict_refuses(tmp_path, with_lines(edit))
+    # between blocks the format allows any number of blank lines: nothing to report
+    between = with_lines(lambda ls: ls.__setitem__(HEAD - 2, b"\n\n\n\n"))
+    assert read(tmp_path, between, strict=True).problems == []
 
 
 def test_no_blank_between_title_and_authors(tmp_path: Path, seed_records: ProfileRecords) -> None:
