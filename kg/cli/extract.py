@@ -26,7 +26,12 @@ def records_json(records: ProfileRecords) -> str:
                       ensure_ascii=False, indent=2)
 
 
+def _num(v: int | None, unit: str = "") -> str:
+    return "-" if v is None else f"{v}{unit}"
+
+
 def _summary(records: ProfileRecords) -> None:
+    """A short table of what was read, then the links and every skipped block with its reason."""
     prof, papers = records.profile, records.papers
     table = Table(title=Text(f"kg extract → {records.source.path}"), show_header=False)
     table.add_column("what")
@@ -37,12 +42,9 @@ def _summary(records: ProfileRecords) -> None:
 
     row("owner", prof.name)
     row("primary category", prof.primary_category or "-")
-    def num(v: int | None, unit: str = "") -> str:
-        return "-" if v is None else f"{v}{unit}"
-
-    row("h-index · citations · novelty · AI score", f"{num(prof.h_index)} · {num(prof.citations)} · "
-        f"{num(prof.novelty_pct, '%')} · {num(prof.ai_score)}")
-    row("papers listed / stated", f"{prof.papers_listed} / {num(prof.papers_stated)}")
+    row("h-index · citations · novelty · AI score", f"{_num(prof.h_index)} · {_num(prof.citations)} · "
+        f"{_num(prof.novelty_pct, '%')} · {_num(prof.ai_score)}")
+    row("papers listed / stated", f"{prof.papers_listed} / {_num(prof.papers_stated)}")
     row("capture date (as of)", prof.as_of.isoformat())
     cats = Counter(p.primary_category for p in papers)
     by_count = sorted(cats.items(), key=lambda x: (-x[1], x[0]))
