@@ -92,10 +92,10 @@ def _clean(name: str) -> str:
     return re.sub(r"\s+", " ", name).strip(" -.,;:\"“”")
 
 
-def _type(name: str, context: str, title: str) -> ArtifactType:
-    """The first type whose cue word is nearest after the name, else in the title, else method."""
-    lowered_name = name.casefold()
-    for text in (context.casefold(), lowered_name, title.casefold()):
+def _type(name: str, context: str, title: str | None) -> ArtifactType:
+    """The type whose cue word comes first in the context, else in the name, else in the title
+    (for a name taken from the title), else method."""
+    for text in (context.casefold(), name.casefold(), (title or "").casefold()):
         best: tuple[int, ArtifactType] | None = None
         for typ, cues in _TYPE_CUES:
             for cue in cues:
@@ -134,7 +134,8 @@ class _Collector:
         keys = [artifact_key(n) for n in (name, *aliases)]
         owner = next((self.alias_of[k] for k in keys if k in self.alias_of), None)
         if owner is None:
-            art = Artifact(name, _type(name, context, self.title), aliases, source)
+            art = Artifact(name, _type(name, context, self.title if source == "title" else None),
+                           aliases, source)
             self.found[art.key] = art
             for k in keys:
                 self.alias_of[k] = art.key
@@ -169,7 +170,7 @@ def extract_artifacts(title: str, abstract: str, *, exclude: Iterable[str] = ())
             name = m.group("name")
             if len(name.split()) == 1 and not _namelike(name) and not name[0].isupper():
                 continue
-            col.add(name, sentence[m.end():][:80] + " " + sentence[: m.start()][-60:],
+            col.add(name, sentence[: m.start()][-40:] + " " + sentence[m.end():][:80],
                     [m.group(2)] if m.group(2) else [])
         if further:
             continue

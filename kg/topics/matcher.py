@@ -54,6 +54,11 @@ def blank_pipeline() -> spacy.language.Language:
     """
     nlp = spacy.blank("en")
     nlp.tokenizer.rules = {}
+    # A sentence-final period always splits ("CoT." -> "CoT", "."), and brackets inside a
+    # word do too ("(M)LLMs" -> "(", "M", ")", "LLMs"), so labels at those places are found.
+    nlp.tokenizer.suffix_search = spacy.util.compile_suffix_regex([*nlp.Defaults.suffixes, r"\."]).search
+    nlp.tokenizer.infix_finditer = spacy.util.compile_infix_regex(
+        [*nlp.Defaults.infixes, r"(?<=[A-Za-z])[()](?=[A-Za-z])"]).finditer
     return nlp
 
 
