@@ -15,7 +15,9 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 import rdflib
-from rdflib.namespace import RDF, SKOS
+from conftest import AS_OF, OWNER, SEED
+from rdflib.namespace import SKOS
+from topics_oracle import TOPIC_BASE, arxiv_concepts, concepts, paper_topics, vocabulary_graph
 from typer.testing import CliRunner
 
 from kg.build import build_sources, store_counts
@@ -29,9 +31,6 @@ from kg.topics.artifacts import artifact_key, artifacts_of
 from kg.topics.matcher import topics_of
 from kg.topics.rdf import EXTRACTOR_VERSION, _vocabulary_labels, topic_quads
 from kg.topics.vocab import VocabularyError
-
-from conftest import AS_OF, OWNER, SEED
-from topics_oracle import TOPIC_BASE, arxiv_concepts, concepts, paper_topics, vocabulary_graph
 
 KG = "https://w3id.org/scholarly-kg/ns#"
 GOLD = json.loads((Path(__file__).parent / "data" / "topics-gold.json").read_text())["papers"]
@@ -276,8 +275,10 @@ def test_proposed_artifacts_and_their_repositories(seed_records: ProfileRecords,
 def test_candidate_keyphrases_recur_and_are_not_vocabulary_labels(seed_records: ProfileRecords,
                                                                   seed_memory_store: KGStore) -> None:
     rows = _rows(seed_memory_store, """SELECT ?c ?label ?df (COUNT(DISTINCT ?p) AS ?papers) WHERE {
-        ?c kg:candidate true ; a skos:Concept ; skos:inScheme <https://w3id.org/scholarly-kg/topic/candidates> ;
-           skos:prefLabel ?label ; kg:documentFrequency ?df . ?p kg:candidateTopic ?c } GROUP BY ?c ?label ?df""")
+        ?c kg:candidate true ; a skos:Concept ;
+           skos:inScheme <https://w3id.org/scholarly-kg/topic/candidates> ;
+           skos:prefLabel ?label ; kg:documentFrequency ?df .
+        ?p kg:candidateTopic ?c } GROUP BY ?c ?label ?df""")
     assert 10 <= len(rows) <= 50
     labels = {lab.casefold() for lab in _vocabulary_labels()}
     texts = [f"{p.title}. {p.abstract_text}".casefold() for p in seed_records.papers]
@@ -356,6 +357,8 @@ def test_library_queries_answer_topic_questions(built: Path, seed_records: Profi
     papers, first, last = _oracle_profile(seed_records, "news recommendation")
     res = kg.query.run(built, "topic-papers", topic="News Recommendation")
     assert len(res.terms) == papers
+    years = [int(r["year"].value) for r in res.terms]
+    assert (min(years), max(years)) == (first, last)
     experts = kg.query.run(built, "topic-experts", topic="FL")  # a hidden label resolves too
     v = load_vocabulary()
     fl_family = {c.iri for c in v if TOPIC_BASE + "federated-learning" in (c.iri, *v.ancestors(c.iri))}
