@@ -5,6 +5,6 @@
 >>> write_html(net, "coauthors.html")                      # doctest: +SKIP
 """
 
-from kg.viz.views import PHYSICS_LIMIT, VIEWS, KGNetwork, to_network, viz, write_html
+from kg.viz.views import PHYSICS_LIMIT, VIEWS, KGNetwork, network_from_papers, to_network, viz, write_html
 
-__all__ = ["PHYSICS_LIMIT", "VIEWS", "KGNetwork", "to_network", "viz", "write_html"]
+__all__ = ["PHYSICS_LIMIT", "VIEWS", "KGNetwork", "network_from_papers", "to_network", "viz", "write_html"]

@@ -203,7 +203,7 @@ def _style_people(g: nx.Graph, papers: list[PaperFacts], seed: int, focus: str |
         colour = PALETTE[c] if c is not None and c < len(PALETTE) else OTHER_COLOUR
         tooltip, info = _person_facts(g, v, by_iri, c)
         d = g.nodes[v]
-        d.update(label=d["name"], tooltip=tooltip, info=info, color=colour, shape="dot",
+        d.update(label=d["name"], tooltip=tooltip, info=info, color=colour, shape="dot", group=c,
                  size=round(8 + 5 * math.sqrt(d["papers"]), 1))
         if v == focus:
             d.update(shape="star", size=d["size"] + 8, borderWidth=3)
@@ -305,7 +305,8 @@ def to_network(g: nx.Graph, *, title: str, subtitle: str, legend: list[dict[str,
     net = KGNetwork(title, subtitle)
     order = sorted(g, key=lambda v: str(v))
     ids = {v: f"n{i}" for i, v in enumerate(order)}
-    pos = layout(g, seed=seed)
+    groups = {v: d["group"] for v, d in g.nodes(data=True) if d.get("group") is not None}
+    pos = layout(g, seed=seed, groups=groups or None)
     big = g.number_of_nodes() > PHYSICS_LIMIT
     for v in order:
         d = g.nodes[v]
@@ -364,9 +365,21 @@ def viz(store: KGStore | str | Path, view: str = "coauthors", *, focus: str | No
     kg_store = store if isinstance(store, KGStore) else KGStore(store, read_only=True)
     filters = Filters(since, until, topic, org)
     papers = paper_facts(kg_store, filters)
-    notes = []
     what = filters.describe()
-    notes.append(f"{len(papers)} paper{'s' * (len(papers) != 1)}" + (f" ({'; '.join(what)})" if what else ""))
+    note = f"{len(papers)} paper{'s' * (len(papers) != 1)}" + (f" ({'; '.join(what)})" if what else "")
+    return network_from_papers(papers, view, focus=focus, hops=hops, min_weight=min_weight, top=top,
+                               seed=seed, notes=[note])
+
+
+def network_from_papers(papers: list[PaperFacts], view: str = "coauthors", *, focus: str | None = None,
+                        hops: int = 1, min_weight: int = 1, top: int | None = None, seed: int = 42,
+                        notes: list[str] | None = None) -> KGNetwork:
+    """The network of one view of ``papers`` (already filtered); see :func:`viz`."""
+    if view not in VIEWS:
+        raise AnalysisError(f"unknown view {view!r}; choose one of {', '.join(VIEWS)}")
+    if view == "ego" and not focus:
+        raise AnalysisError("the ego view needs --focus NAME")
+    notes = list(notes or [])
     if view == "full":
         g, omitted = _full_view(papers, weight=min_weight, top=top)
         legend = [{"label": label, "color": colour, "shape": shape}
