@@ -17,7 +17,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, InvalidOperation
 
 import pyoxigraph as ox
 
@@ -30,6 +30,7 @@ _FLOAT_TYPES = {XSD + "double", XSD + "float"}
 _BNODE = ("_:",)
 
 Key = tuple[Hashable, ...]
+_EXACT = Context(prec=100_000)  # normalize() rounds to the context precision: never lose digits here
 
 
 def _number(lexical: str, datatype: str) -> Hashable | None:
@@ -41,8 +42,8 @@ def _number(lexical: str, datatype: str) -> Hashable | None:
             if value != value or value in (float("inf"), float("-inf")):
                 return ("special", repr(value))
             # the shortest repr round-trips, so "1.0E-1"^^double and "0.1"^^decimal agree
-            return Decimal(repr(value)).normalize()
-        return Decimal(text).normalize()
+            return Decimal(repr(value)).normalize(_EXACT)
+        return Decimal(text).normalize(_EXACT)
     except (ValueError, InvalidOperation):
         return None
 
