@@ -245,6 +245,10 @@ def context() -> dict[str, object]:
     return json.loads((ONT / "context.jsonld").read_text(encoding="utf-8"))["@context"]
 
 
+JSONLD_WARNING = "ignore:ConjunctiveGraph is deprecated:DeprecationWarning"  # inside rdflib's parser
+
+
+@pytest.mark.filterwarnings(JSONLD_WARNING)
 def test_context_expands_a_friendly_document(context: dict[str, object]) -> None:
     p, a = "https://example.org/paper/1", "https://example.org/paper/1/authorship/1"
     person = "https://example.org/person/a"
@@ -271,6 +275,7 @@ def test_context_expands_a_friendly_document(context: dict[str, object]) -> None
     }
 
 
+@pytest.mark.filterwarnings(JSONLD_WARNING)
 def test_context_compacts_the_seed_paper_and_round_trips(context: dict[str, object],
                                                          seed_graph: rdflib.Graph) -> None:
     paper = rdflib.URIRef("https://w3id.org/scholarly-kg/id/paper/title/performance_law_of_large_language_models")
