@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 
 import typer
@@ -106,5 +107,5 @@ def serve(
         status = 0
     finally:
         server.stop()
-    if status:
+    if status not in (0, -signal.SIGINT, -signal.SIGTERM):  # Ctrl-C reaches the server too
         raise fail(f"the Oxigraph server exited with status {status}")
