@@ -278,3 +278,46 @@ def test_cli_missing_store(tmp_path: Path) -> None:
     r = CliRunner().invoke(app, ["viz", "--store", str(tmp_path / "none")])
     assert r.exit_code == 1
     assert "no store at" in r.output
+
+
+# -- large graphs -----------------------------------------------------------------------------
+
+
+def test_large_pictures_are_laid_out_up_front_with_physics_off() -> None:
+    from kg.analysis.coauthors import Author, PaperFacts
+    from kg.viz import network_from_papers
+
+    papers = [PaperFacts(f"urn:paper:{k}", f"Paper {k}", 2020,
+                         authors=[Author(f"urn:p:{k}", f"P{k}", 1, False),
+                                  Author(f"urn:p:{k + 1}", f"P{k + 1}", 2, False)])
+              for k in range(PHYSICS_LIMIT + 20)]  # a path of PHYSICS_LIMIT + 21 people
+    net = network_from_papers(papers, "coauthors")
+    assert net.num_nodes() == PHYSICS_LIMIT + 21 and net.num_edges() == PHYSICS_LIMIT + 20
+    assert net.options["physics"] == {"enabled": False}
+    xy = [(n["x"], n["y"]) for n in net.nodes]
+    assert all(math.isfinite(x) and math.isfinite(y) for x, y in xy)
+    assert len(set(xy)) == len(xy)
+    assert network_from_papers(papers, "coauthors").generate_html() == net.generate_html()
+
+
+def test_community_layout_keeps_communities_together() -> None:
+    import networkx as nx
+
+    from kg.viz.layout import SPRING_LIMIT, layout
+
+    g = nx.planted_partition_graph(6, 100, 0.2, 0.004, seed=3)
+    assert g.number_of_nodes() > SPRING_LIMIT and nx.is_connected(g)
+    groups = {v: v // 100 for v in g}
+    pos = layout(g, groups=groups)
+    assert pos == layout(g, groups=groups)  # deterministic
+    assert set(pos) == set(g)
+
+    def mean_distance(pairs: list[tuple[int, int]]) -> float:
+        return sum(math.dist(pos[a], pos[b]) for a, b in pairs) / len(pairs)
+
+    same = [(a, b) for a in range(0, 600, 7) for b in range(0, 600, 11) if a != b and a // 100 == b // 100]
+    other = [(a, b) for a in range(0, 600, 7) for b in range(0, 600, 11) if a // 100 != b // 100]
+    assert mean_distance(same) < 0.5 * mean_distance(other)
+    # Without given groups the layout finds communities itself (Louvain) to the same effect.
+    pos = layout(g)
+    assert mean_distance(same) < 0.5 * mean_distance(other)
