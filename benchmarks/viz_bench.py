@@ -11,7 +11,7 @@ Usage::
 
     python benchmarks/viz_bench.py                    # 500, 2000, 10000 people, medians of 3
     python benchmarks/viz_bench.py --sizes 500 --repeat 1
-    python benchmarks/viz_bench.py --screenshot kg-coauthors.html docs/images/coauthors.png
+    python benchmarks/viz_bench.py --screenshot kg-coauthors.html docs/images/coauthors.png --click "Tao Qi"
 """
 
 from __future__ import annotations
@@ -29,12 +29,16 @@ from typing import Any
 from pyvis.network import Network
 
 from kg.analysis.coauthors import Author, PaperFacts
-from kg.viz import network_from_papers
+from kg.viz import KGNetwork, network_from_papers
 from kg.viz.layout import SPRING_LIMIT
 
 LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                "--no-first-run"]
 CHROMIUM = "/usr/bin/chromium"
+PHYSICS_CHECK_LIMIT = 2000
+PHYSICS_ON = {"enabled": True, "solver": "forceAtlas2Based",
+              "forceAtlas2Based": {"gravitationalConstant": -40, "springLength": 90},
+              "stabilization": {"enabled": True, "iterations": 150, "fit": True}}
 
 
 def synthetic_papers(people: int, seed: int = 1) -> list[PaperFacts]:
@@ -94,7 +98,8 @@ def bench(sizes: list[int], repeat: int, out_dir: Path) -> list[dict[str, Any]]:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
         for n in sizes:
             papers = synthetic_papers(n)
-            build, render, pyvis_gen, ours_paint, pyvis_paint, empty_paint = [], [], [], [], [], []
+            build: list[float] = []
+            render, pyvis_gen, ours_paint, pyvis_paint, empty_paint, physics = [], [], [], [], [], []
             net = None
             for _ in range(repeat):
                 t, net = timed(lambda papers=papers: network_from_papers(papers, "coauthors"))
@@ -111,6 +116,13 @@ def bench(sizes: list[int], repeat: int, out_dir: Path) -> list[dict[str, Any]]:
                 ours_paint.append(paint_ms(browser, ours, True))
                 pyvis_paint.append(paint_ms(browser, theirs, False))
                 empty_paint.append(paint_ms(browser, empty, False))
+                if n <= PHYSICS_CHECK_LIMIT:  # the same page with physics on, as small pictures have it
+                    moving = KGNetwork(net.kg_title)
+                    moving.nodes, moving.edges = net.nodes, net.edges
+                    moving.options = {**net.options, "physics": PHYSICS_ON}
+                    on = out_dir / f"physics-{n}.html"
+                    moving.write_html(str(on))
+                    physics.append(paint_ms(browser, on, True))
             assert net is not None
             rows.append({
                 "people": n, "nodes": len(net.nodes), "edges": len(net.edges),
@@ -119,7 +131,7 @@ def bench(sizes: list[int], repeat: int, out_dir: Path) -> list[dict[str, Any]]:
                 "build_s": median(build), "html_s": median(render), "pyvis_write_s": median(pyvis_gen),
                 "mb": round(len(page.encode()) / 1e6, 2),
                 "paint_ms": median(ours_paint), "pyvis_load_ms": median(pyvis_paint),
-                "empty_ms": median(empty_paint),
+                "empty_ms": median(empty_paint), "physics_on_ms": median(physics) if physics else None,
             })
             print_row(rows[-1])
         browser.close()
@@ -132,11 +144,13 @@ def print_row(r: dict[str, Any]) -> None:
           f"our HTML {r['html_s'] * 1000:.0f} ms vs pyvis write_html {r['pyvis_write_s'] * 1000:.0f} ms "
           f"(x{r['html_s'] / r['pyvis_write_s']:.2f}) | {r['mb']} MB | first stable paint "
           f"{r['paint_ms']:.0f} ms vs pyvis page load {r['pyvis_load_ms']:.0f} ms, empty page "
-          f"{r['empty_ms']:.0f} ms (x{r['paint_ms'] / max(r['empty_ms'], 1):.1f})", flush=True)
+          f"{r['empty_ms']:.0f} ms (x{r['paint_ms'] / max(r['empty_ms'], 1):.1f})"
+          + (f" | with physics on: {r['physics_on_ms']:.0f} ms to settle" if r["physics_on_ms"] else ""),
+          flush=True)
 
 
-def screenshot(html: Path, png: Path) -> None:
-    """A picture of a page once it has settled (for the README)."""
+def screenshot(html: Path, png: Path, click: str | None = None) -> None:
+    """A picture of a page once it has settled (for the README), after clicking a node."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -145,6 +159,15 @@ def screenshot(html: Path, png: Path) -> None:
         page = ctx.new_page()
         page.goto(html.resolve().as_uri())
         page.wait_for_function("window.kgView && window.kgView.ready === true", timeout=120_000)
+        if click:
+            x, y, right, bottom = page.evaluate(
+                """(l) => { const net = kgView.network;
+                            const id = kgView.nodes.getIds({filter: n => n.label === l})[0];
+                            const p = net.canvasToDOM(net.getPositions([id])[id]);
+                            const r = document.getElementById('kg-network').getBoundingClientRect();
+                            return [r.left + p.x, r.top + p.y, r.right - 3, r.bottom - 3]; }""", click)
+            page.mouse.click(x, y)
+            page.mouse.move(right, bottom, steps=5)  # off the node, inside the canvas: no tooltip
         page.wait_for_timeout(300)
         png.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(png))
@@ -156,9 +179,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", type=int, nargs="+", default=[500, 2000, 10000])
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--screenshot", nargs=2, metavar=("HTML", "PNG"), type=Path)
+    ap.add_argument("--click", help="with --screenshot: click the node with this label first")
     args = ap.parse_args(argv)
     if args.screenshot:
-        screenshot(*args.screenshot)
+        screenshot(*args.screenshot, click=args.click)
         return 0
     with tempfile.TemporaryDirectory() as tmp:
         bench(args.sizes, args.repeat, Path(tmp))
