@@ -73,6 +73,15 @@ def median(xs: list[float]) -> float:
     return statistics.median(xs)
 
 
+def wait_until(page: Any, expression: str, timeout_s: float = 600) -> None:
+    """Poll with ``evaluate`` (``wait_for_function`` uses ``eval``, which the page's CSP refuses)."""
+    deadline = time.monotonic() + timeout_s
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise TimeoutError(expression)
+        time.sleep(0.02)
+
+
 def paint_ms(browser: Any, path: Path, ours: bool) -> float:
     """Milliseconds from navigation start to a stable first paint (ours) or to ``load``."""
     ctx = browser.new_context(offline=True, viewport={"width": 1280, "height": 860})
@@ -81,7 +90,7 @@ def paint_ms(browser: Any, path: Path, ours: bool) -> float:
     try:
         page.goto(path.as_uri(), wait_until="load", timeout=600_000)
         if ours:
-            page.wait_for_function("window.kgView && window.kgView.ready === true", timeout=600_000)
+            wait_until(page, "!!(window.kgView && window.kgView.ready === true)")
             return float(page.evaluate("kgView.firstPaint"))
         return float(page.evaluate("performance.getEntriesByType('navigation')[0].loadEventEnd"))
     finally:
@@ -158,7 +167,7 @@ def screenshot(html: Path, png: Path, click: str | None = None) -> None:
         ctx = browser.new_context(offline=True, viewport={"width": 1280, "height": 820})
         page = ctx.new_page()
         page.goto(html.resolve().as_uri())
-        page.wait_for_function("window.kgView && window.kgView.ready === true", timeout=120_000)
+        wait_until(page, "!!(window.kgView && window.kgView.ready === true)", 120)
         if click:
             x, y, right, bottom = page.evaluate(
                 """(l) => { const net = kgView.network;

@@ -307,7 +307,8 @@ def to_network(g: nx.Graph, *, title: str, subtitle: str, legend: list[dict[str,
     ids = {v: f"n{i}" for i, v in enumerate(order)}
     groups = {v: d["group"] for v, d in g.nodes(data=True) if d.get("group") is not None}
     pos = layout(g, seed=seed, groups=groups or None)
-    big = g.number_of_nodes() > PHYSICS_LIMIT
+    # Physics only for small pictures; with none at all vis-network never reports it settled.
+    still = g.number_of_nodes() > PHYSICS_LIMIT or g.number_of_nodes() == 0
     for v in order:
         d = g.nodes[v]
         opts = {"title": d["tooltip"], "info": d["info"], "color": d["color"], "size": d.get("size", 12),
@@ -332,10 +333,10 @@ def to_network(g: nx.Graph, *, title: str, subtitle: str, legend: list[dict[str,
         "nodes": {"font": {"size": 12, "face": "system-ui, sans-serif"}, "borderWidth": 1},
         "edges": {"color": {"color": "#9aa3ad", "highlight": "#333"}, "smooth": False,
                   "font": {"size": 9, "align": "middle", "color": "#666"}},
-        "interaction": {"hover": True, "tooltipDelay": 120, "hideEdgesOnDrag": big,
+        "interaction": {"hover": True, "tooltipDelay": 120, "hideEdgesOnDrag": still,
                         "navigationButtons": False},
         "layout": {"improvedLayout": False, "randomSeed": seed},
-        "physics": ({"enabled": False} if big else
+        "physics": ({"enabled": False} if still else
                     {"enabled": True, "solver": "forceAtlas2Based",
                      "forceAtlas2Based": {"gravitationalConstant": -40, "springLength": 90},
                      "stabilization": {"enabled": True, "iterations": 150, "fit": True}}),
@@ -403,6 +404,8 @@ def network_from_papers(papers: list[PaperFacts], view: str = "coauthors", *, fo
         shown = ", ".join(omitted[:OMITTED_SHOWN]) + (f", … and {len(omitted) - OMITTED_SHOWN} more"
                                                       if len(omitted) > OMITTED_SHOWN else "")
         notes.append(f"--top {top}: kept the {top} most connected {kind}; left out {len(omitted)}: {shown}")
+    if g.number_of_nodes() == 0:
+        notes.append("nothing to draw: no papers match these filters")
     subtitle = (f"{g.number_of_nodes()} {kind}, {g.number_of_edges()} links · "
                 "hover for facts, click to highlight a neighbourhood")
     return to_network(g, title=title, subtitle=subtitle, legend=legend, notes=notes)
