@@ -13,6 +13,7 @@ from functools import lru_cache
 
 import pyoxigraph as ox
 import rdflib
+import rdflib.collection
 from rdflib.namespace import RDF, SH, XSD
 
 from kg.rdf.convert import to_rdflib_graph
@@ -24,7 +25,7 @@ ONTOLOGY_FILES = ("kg.ttl", "arxiv-taxonomy.ttl")
 MAX_REPORTED = 50  # lines in a report; the count always covers every violation
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Violation:
     """One SHACL validation result, with terms rendered in short form (``kg:position``)."""
 
@@ -88,15 +89,28 @@ def short(term: rdflib.term.Node, graph: rdflib.Graph | None = None) -> str:
                 return f"{prefix}:{term[len(ns):]}"
         return f"<{term}>"
     if isinstance(term, rdflib.BNode) and graph is not None:
-        inverse = graph.value(term, SH.inversePath)
-        if inverse is not None:
-            return "^" + short(inverse, graph)
-        return "[path]"
+        return _path(term, graph)
     if isinstance(term, rdflib.Literal):
         if term.datatype is not None and term.datatype != XSD.string:
             return f"{rdflib.Literal(str(term)).n3()}^^{short(term.datatype)}"
         return term.n3()
     return str(term)
+
+
+def _path(node: rdflib.BNode, graph: rdflib.Graph) -> str:
+    """A SHACL property path in SPARQL syntax: ``^kg:hasAuthorship``, ``kg:hasAuthorship/pro:isHeldBy``."""
+    if graph.value(node, RDF.first) is not None:
+        return "/".join(short(step, graph) for step in rdflib.collection.Collection(graph, node))
+    for key, fmt in ((SH.inversePath, "^{}"), (SH.zeroOrMorePath, "{}*"), (SH.oneOrMorePath, "{}+"),
+                     (SH.zeroOrOnePath, "{}?")):
+        inner = graph.value(node, key)
+        if inner is not None:
+            return fmt.format(short(inner, graph))
+    alternatives = graph.value(node, SH.alternativePath)
+    if alternatives is not None:
+        options = rdflib.collection.Collection(graph, alternatives)
+        return "(" + "|".join(short(a, graph) for a in options) + ")"
+    return "[path]"
 
 
 def _results(report: rdflib.Graph) -> tuple[Violation, ...]:
@@ -114,7 +128,7 @@ def _results(report: rdflib.Graph) -> tuple[Violation, ...]:
             severity=short(severity).removeprefix("sh:") if severity is not None else "Violation",
             shape=short(shape) if isinstance(shape, rdflib.URIRef) else None,
         ))
-    return tuple(sorted(set(out)))
+    return tuple(sorted(set(out), key=lambda v: (v.focus, v.path or "", v.message, v.value or "")))
 
 
 def format_report(results: tuple[Violation, ...], limit: int = MAX_REPORTED) -> str:

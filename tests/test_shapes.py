@@ -206,3 +206,20 @@ def test_cli_build_reports_violations(tmp_path: Path, monkeypatch: pytest.Monkey
     assert f"id:{PAPER} dcterms:title: a paper needs exactly one non-empty dcterms:title" in out
     assert "the store is unchanged" in out
     assert KGStore(store, read_only=True).graphs() in ([], [ONTOLOGY_GRAPH])
+
+
+def test_creator_shortcut_must_match_the_authorships(seed_triples: Triples) -> None:
+    tang = ox.NamedNode(B + "person/ruiming_tang")
+    broken = edit(seed_triples, lambda t: (t.subject, t.predicate, t.object) == (P, DCTERMS.creator, tang))
+    [v] = _messages(broken)
+    assert (v.focus, v.path, v.value) == (
+        short(PAPER), "kg:hasAuthorship/pro:isHeldBy", "id:person/ruiming_tang")
+    assert v.message == (
+        "the dcterms:creator values must be exactly the people holding the paper's authorships")
+
+
+def test_unlisted_authorship(seed_triples: Triples) -> None:
+    broken = edit(seed_triples, lambda t: (t.subject, t.predicate, t.object) == (P, KG.hasAuthorship, A2))
+    results = {(v.focus, v.path): v.message for v in _messages(broken)}
+    assert results[(short(PAPER + "/authorship/2"), "^kg:hasAuthorship")] == (
+        "an authorship must be listed (kg:hasAuthorship) by exactly one paper, its pro:relatesToDocument")
