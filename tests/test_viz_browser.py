@@ -180,3 +180,25 @@ def test_hostile_names_stay_text(browser: Any, tmp_path: Path) -> None:
             page.assert_clean()
         finally:
             page.close()
+
+
+def test_notebook_iframe_draws_inside_its_sandbox(browser: Any, viz_store: KGStore, tmp_path: Path) -> None:
+    net = viz(viz_store, "coauthors", top=9)
+    host = tmp_path / "notebook.html"
+    host.write_text(f"<!DOCTYPE html><html><head><meta charset='utf-8'></head><body>{net._repr_html_()}"
+                    "</body></html>", encoding="utf-8")
+    context = browser.new_context(offline=True)
+    errors: list[str] = []
+    try:
+        page = context.new_page()
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(host.as_uri(), timeout=TIMEOUT_MS)
+        frame = next(f for f in page.frames if f != page.main_frame)
+        wait_until(frame, "!!(window.kgView && window.kgView.ready === true)")
+        counts = frame.evaluate("[kgView.nodes.length, kgView.edges.length]")
+        assert counts == [len(net.nodes), len(net.edges)]
+        assert page.evaluate("window.kgView") is None  # the picture lives in its own sandboxed document
+        assert errors == []
+    finally:
+        context.close()
