@@ -86,8 +86,7 @@ def validate(
 
     if file is not None:
         try:
-            with file.open("rb") as f:
-                triples = list(ox.parse(f, path=str(file)))
+            triples = list(ox.parse(path=str(file)))  # format from the extension
         except (OSError, SyntaxError, ValueError) as e:
             raise fail(f"{file}: {e}") from None
     else:
