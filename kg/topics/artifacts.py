@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from kg.models import Link, Paper
@@ -88,6 +89,12 @@ def _namelike(word: str) -> bool:
             and word not in _NOT_NAMES)
 
 
+@lru_cache(maxsize=8)
+def _keys(names: frozenset[str]) -> frozenset[str]:
+    """Keys of an exclusion list, computed once per list (it is the same for every paper)."""
+    return frozenset(artifact_key(x) for x in names)
+
+
 def _clean(name: str) -> str:
     return re.sub(r"\s+", " ", name).strip(" -.,;:\"“”")
 
@@ -153,7 +160,7 @@ def extract_artifacts(title: str, abstract: str, *, exclude: Iterable[str] = ())
 
     ``exclude``: names that are never artifacts (e.g. vocabulary acronyms such as ``LLM``).
     """
-    col = _Collector(title, frozenset(artifact_key(x) for x in exclude))
+    col = _Collector(title, _keys(exclude if isinstance(exclude, frozenset) else frozenset(exclude)))
     m = _TITLE_PREFIX.match(title)
     if m:
         prefix = m.group("name")

@@ -58,18 +58,19 @@ class Keyphrase:
 
 def _words(doc: Doc, covered: set[int]) -> list[list[str]]:
     """Segments of lower-cased content words; hyphen-joined tokens become one word."""
+    toks = [(t.lower_, t.is_alpha and k not in covered, bool(t.whitespace_)) for k, t in enumerate(doc)]
     segments: list[list[str]] = [[]]
-    i, n = 0, len(doc)
+    i, n = 0, len(toks)
     while i < n:
-        t = doc[i]
-        if not t.is_alpha or i in covered:
+        word, ok, _ = toks[i]
+        if not ok:
             segments.append([])
             i += 1
             continue
-        word, j = t.lower_, i
-        while (j + 2 < n and not doc[j].whitespace_ and doc[j + 1].text == "-" and not doc[j + 1].whitespace_
-               and doc[j + 2].is_alpha and j + 2 not in covered):
-            word += "-" + doc[j + 2].lower_
+        j = i
+        while (j + 2 < n and not toks[j][2] and toks[j + 1][0] == "-" and not toks[j + 1][2]
+               and toks[j + 2][1]):
+            word += "-" + toks[j + 2][0]
             j += 2
         if word in STOP_WORDS or len(word) < 2:
             segments.append([])
@@ -114,7 +115,7 @@ def mine_keyphrases(texts: Sequence[str], *, matcher: TopicMatcher | None = None
     where: dict[str, list[int]] = {}
     for idx, doc in enumerate(matcher.tokenize(texts)):
         covered: set[int] = set()
-        for m in matcher.doc_matches(doc):
+        for m in matcher.doc_matches(doc, texts[idx]):
             span = doc.char_span(m.start, m.end, alignment_mode="expand")
             if span is not None:
                 covered.update(range(span.start, span.end))
@@ -129,8 +130,14 @@ def mine_keyphrases(texts: Sequence[str], *, matcher: TopicMatcher | None = None
             where.setdefault(g, []).append(idx)
     kept = {g for g, d in df.items() if d >= min_df}
     # A phrase inside a longer kept phrase with the same document frequency is redundant.
-    redundant = {g for g in kept for h in kept
-                 if len(h) > len(g) and df[h] == df[g] and f" {g} " in f" {h} "}
+    redundant = set()
+    for h in kept:
+        words = h.split(" ")
+        for n in range(2, len(words)):
+            for k in range(len(words) - n + 1):
+                g = " ".join(words[k:k + n])
+                if g in kept and df[g] == df[h]:
+                    redundant.add(g)
     out = [Keyphrase(g, df[g], tf[g], round(df[g] * math.log2(1 + tf[g]) * (1 + (g.count(" ") - 1) / 2), 3),
                      tuple(where[g]))
            for g in kept - redundant]

@@ -3,7 +3,7 @@
 ``spacy.blank("en")`` gives the tokenizer (no trained model is needed or downloaded); two
 ``PhraseMatcher`` s find labels: one on ``LOWER`` for ordinary labels, one on ``ORTH`` for
 short acronyms (``LLM`` must not match "llm" inside prose, ``IT`` must not match "it").
-Overlapping matches are resolved with ``spacy.util.filter_spans``: the longest wins, so
+Overlapping matches are resolved as ``spacy.util.filter_spans`` does: the longest wins, so
 "vertical federated learning" is one topic, not also "federated learning".
 """
 
@@ -12,12 +12,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import spacy
 from spacy.matcher import PhraseMatcher
-from spacy.tokens import Doc, Span
-from spacy.util import filter_spans
+from spacy.tokens import Doc
 
 from kg.topics.vocab import Vocabulary, is_acronym, load_vocabulary
 
@@ -33,9 +32,8 @@ class TopicHit:
     count: int
 
 
-@dataclass(frozen=True)
-class Match:
-    """One label occurrence in a text (character offsets)."""
+class Match(NamedTuple):
+    """One label occurrence in a text (character offsets); a tuple because texts have many."""
 
     concept: str
     start: int
@@ -88,17 +86,32 @@ class TopicMatcher:
     def tokenize(self, texts: Iterable[str]) -> Iterator[Doc]:
         return self.nlp.tokenizer.pipe(texts, batch_size=256)
 
-    def doc_matches(self, doc: Doc) -> list[Match]:
-        """Label occurrences in a tokenized text, longest match first among overlaps, in order."""
-        spans = [Span(doc, s, e, label=k) for k, s, e in (*self._lower(doc), *self._exact(doc))]
+    def doc_matches(self, doc: Doc, text: str | None = None) -> list[Match]:
+        """Label occurrences in a tokenized text, longest match first among overlaps, in order.
+
+        The same rule as ``spacy.util.filter_spans`` (longest, then leftmost), on plain tuples:
+        building ``Span`` objects for every candidate cost more than the matching itself.
+        ``text`` is the string ``doc`` was made from, if at hand (``doc.text`` rebuilds it).
+        """
+        found = sorted(((s - e, s, e, k) for k, s, e in (*self._lower(doc), *self._exact(doc))))
+        taken = bytearray(len(doc))
+        kept = []
+        for _, s, e, k in found:
+            if not any(taken[s:e]):
+                taken[s:e] = b"\x01" * (e - s)
+                kept.append((s, e, k))
         out = []
-        for sp in sorted(filter_spans(spans), key=lambda sp: sp.start):
-            iri, hidden = self._keys[sp.label]
-            out.append(Match(iri, sp.start_char, sp.end_char, sp.text, hidden))
+        if text is None and kept:
+            text = doc.text
+        for s, e, k in sorted(kept):
+            iri, hidden = self._keys[k]
+            last = doc[e - 1]
+            start, end = doc[s].idx, last.idx + len(last)
+            out.append(Match(iri, start, end, text[start:end], hidden))  # type: ignore[index]
         return out
 
     def matches(self, text: str) -> list[Match]:
-        return self.doc_matches(self.nlp.make_doc(text))
+        return self.doc_matches(self.nlp.make_doc(text), text)
 
     def hits(self, title_matches: list[Match], abstract_matches: list[Match]) -> list[TopicHit]:
         """Topic evidence of one paper, with the context rule for ambiguous acronyms.
@@ -120,8 +133,8 @@ class TopicMatcher:
         """:meth:`paper_hits` for many ``(title, abstract)`` pairs, tokenized in batches."""
         pairs = list(papers)
         docs = self.tokenize(t for pair in pairs for t in pair)
-        for _ in pairs:
-            yield self.hits(self.doc_matches(next(docs)), self.doc_matches(next(docs)))
+        for title, abstract in pairs:
+            yield self.hits(self.doc_matches(next(docs), title), self.doc_matches(next(docs), abstract))
 
 
 _DEFAULT: TopicMatcher | None = None
