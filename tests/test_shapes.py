@@ -223,3 +223,21 @@ def test_unlisted_authorship(seed_triples: Triples) -> None:
     results = {(v.focus, v.path): v.message for v in _messages(broken)}
     assert results[(short(PAPER + "/authorship/2"), "^kg:hasAuthorship")] == (
         "an authorship must be listed (kg:hasAuthorship) by exactly one paper, its pro:relatesToDocument")
+
+
+def test_cli_validate_a_file(tmp_path: Path, seed_triples: Triples) -> None:
+    good, bad = tmp_path / "seed.nt", tmp_path / "broken.ttl"
+    ox.serialize(seed_triples, output=str(good), format=ox.RdfFormat.N_TRIPLES)
+    broken = edit(seed_triples, lambda t: t.subject == A2 and t.predicate == KG.position,
+                  [ox.Triple(A2, KG.position, integer(1))])
+    ox.serialize(broken, output=str(bad), format=ox.RdfFormat.TURTLE)
+    result = CliRunner().invoke(app, ["validate", "--file", str(good)])
+    assert result.exit_code == 0, result.output
+    assert " ".join(result.output.split()) == (
+        f"conforms: {len(seed_triples)} triples checked against ontology/shapes.ttl")
+    result = CliRunner().invoke(app, ["validate", "--file", str(bad)])
+    out = " ".join(result.output.split())
+    assert result.exit_code == 1
+    assert (f"id:{PAPER} kg:hasAuthorship: two authorships of this paper share position 1 "
+            f"(value: id:{PAPER}/authorship/2)") in out
+    assert "2 violations" in out
