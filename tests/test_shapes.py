@@ -241,3 +241,14 @@ def test_cli_validate_a_file(tmp_path: Path, seed_triples: Triples) -> None:
     assert (f"id:{PAPER} kg:hasAuthorship: two authorships of this paper share position 1 "
             f"(value: id:{PAPER}/authorship/2)") in out
     assert "2 violations" in out
+
+
+def test_topic_assignment_field(seed_triples: Triples) -> None:
+    [node] = sorted({t.subject.value for t in seed_triples if t.predicate == KG.matchedIn
+                     and t.subject.value.startswith(f"{B}{PAPER}/topic/")})[:1]
+    assignment = ox.NamedNode(node)
+    broken = edit(seed_triples, lambda t: t.subject == assignment and t.predicate == KG.matchedIn,
+                  [ox.Triple(assignment, KG.matchedIn, ox.Literal("body"))])
+    [v] = _messages(broken)
+    assert (v.focus, v.path, v.value) == ("id:" + node.removeprefix(B), "kg:matchedIn", '"body"')
+    assert v.message == 'kg:matchedIn must be exactly one of "title", "abstract"'
