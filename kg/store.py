@@ -5,8 +5,8 @@ Oxigraph's bulk loader (nothing is held in Python memory) into a place queries c
 
 * a graph's *first* load goes straight into the graph, which a mark in the bookkeeping
   graph ``urn:kg:catalog`` hides until the commit deletes the mark;
-* a *rebuild* goes into a private ``urn:kg:staging:*`` graph, and the commit replaces the
-  old graph with it (``DROP`` + ``ADD``).
+* a *rebuild* goes into a private ``urn:kg:staging:*`` graph, and the commit turns the old
+  graph into it by applying the difference (deletes and inserts of the changed triples).
 
 The commit of every source of a build is one SPARQL update, which Oxigraph applies as one
 transaction.  A crash, Ctrl-C or ``kill -9`` before it leaves the previous graphs intact
@@ -171,26 +171,32 @@ class KGStore:
     def commit(self, staged: Iterable[Staged]) -> None:
         """Make every staged load visible at once (one SPARQL update, so one transaction).
 
-        A first load only loses its catalog mark; a rebuild drops the old graph and copies
-        the staging graph in (``DROP`` + ``ADD``), which costs a transactional write per
-        triple.  Staging graphs are removed after the commit, outside the transaction.
-        Graph names are ``NamedNode`` s (IRIs cannot contain ``>``), so they are safe to
-        place in the update's text.
+        A first load only loses its catalog mark.  A rebuild applies the difference: it
+        deletes the old triples the staging graph lacks and inserts the new ones (``MINUS``
+        both ways: Oxigraph hashes one side, a few tens of bytes per triple), so the
+        transaction's write set is the change, not the graph; far faster than DROP + ADD.
+        Staging graphs are removed after the commit, outside the transaction.  Graph names
+        are ``NamedNode`` s (IRIs cannot contain ``>``), so they are safe in the update's text.
         """
         staged = list(staged)
         ops: list[str] = []
         for s in staged:
+            t, h = f"<{s.target.value}>", f"<{s.holder.value}>"
             if s.fresh:
                 ops.append(f"DELETE DATA {{ GRAPH <{CATALOG.value}> "
-                           f"{{ <{s.target.value}> <{_MARK.value}> <{_LOADING.value}> }} }}")
+                           f"{{ {t} <{_MARK.value}> <{_LOADING.value}> }} }}")
             else:
-                ops += [f"DROP SILENT GRAPH <{s.target.value}>",
-                        f"ADD SILENT <{s.holder.value}> TO <{s.target.value}>"]
+                ops += [f"DELETE {{ GRAPH {t} {{ ?s ?p ?o }} }} "
+                        f"WHERE {{ GRAPH {t} {{ ?s ?p ?o }} MINUS {{ GRAPH {h} {{ ?s ?p ?o }} }} }}",
+                        f"INSERT {{ GRAPH {t} {{ ?s ?p ?o }} }} "
+                        f"WHERE {{ GRAPH {h} {{ ?s ?p ?o }} MINUS {{ GRAPH {t} {{ ?s ?p ?o }} }} }}"]
         if ops:
             self.ox.update(" ;\n".join(ops))
         for s in staged:
             if not s.fresh:
                 self.ox.remove_graph(s.holder)
+                if not any(True for _ in self.ox.quads_for_pattern(None, None, None, s.target)):
+                    self.ox.remove_graph(s.target)  # replaced by nothing: no empty graph left behind
         if not any(True for _ in self.ox.quads_for_pattern(None, None, None, CATALOG)):
             self.ox.remove_graph(CATALOG)
 

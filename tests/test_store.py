@@ -144,3 +144,19 @@ def test_open_errors_name_the_path(tmp_path: Path) -> None:
     a_file.write_text("not a store")
     with pytest.raises(StoreError, match="it is a file"):
         KGStore(a_file)
+
+
+def test_a_rebuild_applies_exactly_the_difference_blank_nodes_included() -> None:
+    store = KGStore()
+    g = ox.NamedNode(EX + "g")
+    b1, b2 = ox.BlankNode("k1"), ox.BlankNode("k2")
+    p = ox.NamedNode(EX + "p")
+    first = [ox.Quad(b1, p, ox.Literal("kept"), g), ox.Quad(b2, p, ox.Literal("old"), g),
+             _q("a", "kept", "g"), _q("a", "old", "g")]
+    second = [ox.Quad(b1, p, ox.Literal("kept"), g), ox.Quad(b2, p, ox.Literal("new"), g),
+              _q("a", "kept", "g"), _q("a", "new", "g"), _q("c", "new", "g")]
+    store.replace_graph(g, first)
+    assert store.replace_graph(g, second) == 5
+    assert _nquads(store) == sorted(map(str, second))
+    assert store.replace_graph(g, []) == 0
+    assert store.graphs() == [] and store.staging_graphs() == []
