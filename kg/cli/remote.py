@@ -31,7 +31,7 @@ def push(
     update_endpoint: str = typer.Option(None, "--update-endpoint", help="SPARQL Update endpoint, when "
                                                                         "it cannot be guessed."),
     chunk_size: int = typer.Option(None, "--chunk-size", min=1, help="Triples per request "
-                                                                     "(default 50000 gsp, 5000 update)."),
+                                                                     "(default 50000 gsp, 1000 update)."),
     retries: int = typer.Option(5, "--retries", min=0, help="Retries of a request on transient errors."),
     verify: str = typer.Option("full", "--verify", help="full (compare triples by value) or count."),
 ) -> None:

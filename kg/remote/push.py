@@ -49,7 +49,7 @@ Verify = Literal["full", "count"]
 
 TEMP_PREFIX = "urn:kg:push:"
 NT = "application/n-triples"
-DEFAULT_CHUNK = {"gsp": 50_000, "update": 5_000}
+DEFAULT_CHUNK = {"gsp": 50_000, "update": 1_000}  # Virtuoso: "memory exhausted" near 5000
 TRANSIENT = (429, 500, 502, 503, 504)
 
 
