@@ -19,8 +19,8 @@ import pytest
 from typer.testing import CliRunner
 
 from kg.cli import app
-from kg.remote.push import TEMP_PREFIX, PushError, push_store
-from kg.remote.verify import GraphValues, compare
+from kg.remote.push import TEMP_PREFIX, Endpoints, PushError, push_store
+from kg.remote.verify import GraphValues, compare, count_plausible
 from kg.remote.virtuoso import VirtuosoServer
 from kg.store import KGStore
 
@@ -224,3 +224,65 @@ def test_value_check_catches_a_changed_literal() -> None:
     assert not diff.ok
     assert len(diff.missing) == 1 and len(diff.unexpected) == 1
     assert "B3" in diff.describe() and "1 triple(s) lost" in diff.describe()
+
+
+def _t(value: str, datatype: str | None = None, language: str | None = None) -> ox.Triple:
+    lit = (ox.Literal(value, language=language) if language
+           else ox.Literal(value, datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#" + datatype))
+           if datatype else ox.Literal(value))
+    return ox.Triple(ox.NamedNode(NS + "s"), ox.NamedNode(NS + "p"), lit)
+
+
+@pytest.mark.parametrize(("ours", "theirs"), [
+    (("1.50", "decimal"), ("1.5", "decimal")),
+    (("1.0E-7", "double"), ("1e-07", "double")),
+    (("1.0E-1", "double"), ("0.1", "decimal")),          # Virtuoso's Turtle drops xsd:double
+    (("007", "integer"), ("7", "integer")),
+    (("2026-11-26T10:00:00+00:00", "dateTime"), ("2026-11-26T10:00:00Z", "dateTime")),
+    (("2026-11-26T10:00:00+01:00", "dateTime"), ("2026-11-26T09:00:00Z", "dateTime")),
+    (("2026-11-26T10:00:00.5Z", "dateTime"), ("2026-11-26T10:00:00.500Z", "dateTime")),
+    (("1", "boolean"), ("true", "boolean")),
+])
+def test_respelling_is_not_loss(ours: tuple[str, str], theirs: tuple[str, str]) -> None:
+    diff = compare(GraphValues.of([_t(*ours)]), GraphValues.of([_t(*theirs)]))
+    assert diff.ok, diff.describe()
+
+
+@pytest.mark.parametrize(("ours", "theirs"), [
+    (("1.5", "decimal"), ("1.6", "decimal")),
+    (("3.14159265358979323846264338327950288", "decimal"), ("3.141592653589793", "decimal")),
+    (("123456.789", "double"), ("123457.0", "double")),
+    (("1", "string"), ("1", "integer")),
+    (("2026-11-26T10:00:00+01:00", "dateTime"), ("2026-11-26T10:00:00Z", "dateTime")),
+    (("P1Y2M", "duration"), ("14", "duration")),
+])
+def test_changed_value_is_loss(ours: tuple[str, str], theirs: tuple[str, str]) -> None:
+    diff = compare(GraphValues.of([_t(*ours)]), GraphValues.of([_t(*theirs)]))
+    assert len(diff.missing) == 1 and len(diff.unexpected) == 1
+
+
+def test_language_tags_compare_case_insensitively() -> None:
+    def same(a: str, b: str) -> bool:
+        return compare(GraphValues.of([_t("a", language=a)]), GraphValues.of([_t("a", language=b)])).ok
+
+    assert same("en-GB", "en-gb") and not same("en", "de")
+
+
+def test_count_check_bounds() -> None:
+    """A store may merge respellings (fewer triples) but never keep more than were sent."""
+    local = GraphValues.of([_t("1.50", "decimal"), _t("1.5", "decimal"), _t("x")])
+    assert (local.raw, local.distinct) == (3, 2)
+    assert [n for n in range(5) if count_plausible(local, n)] == [2, 3]
+
+
+def test_endpoint_layouts() -> None:
+    v = Endpoints.guess("http://h:8890/sparql-auth")
+    assert (v.query, v.update, v.gsp) == ("http://h:8890/sparql-auth", "http://h:8890/sparql-auth",
+                                          "http://h:8890/sparql-graph-crud-auth")
+    o = Endpoints.guess("http://h:7878/query")
+    assert (o.query, o.update, o.gsp) == ("http://h:7878/query", "http://h:7878/update", "http://h:7878/store")
+    f = Endpoints.guess("http://h:3030/kg/sparql")
+    assert (f.query, f.update, f.gsp) == ("http://h:3030/kg/sparql", "http://h:3030/kg/update",
+                                          "http://h:3030/kg/data")
+    with pytest.raises(PushError, match="not an http"):
+        Endpoints.guess("ftp://h/sparql")
