@@ -22,10 +22,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import spacy
+from spacy.attrs import IS_ALPHA, LOWER, SPACY
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.tokens import Doc
 
-from kg.topics.matcher import TopicMatcher, default_matcher
+from kg.topics.matcher import Match, TopicMatcher, default_matcher
 
 # Words that make a phrase generic ("proposed method", "extensive experiments").
 GENERIC = frozenset(
@@ -58,7 +59,10 @@ class Keyphrase:
 
 def _words(doc: Doc, covered: set[int]) -> list[list[str]]:
     """Segments of lower-cased content words; hyphen-joined tokens become one word."""
-    toks = [(t.lower_, t.is_alpha and k not in covered, bool(t.whitespace_)) for k, t in enumerate(doc)]
+    # Token attributes as one array: creating a Token object per token cost more than the rest.
+    strings = doc.vocab.strings
+    toks = [(strings[lower], bool(alpha) and k not in covered, bool(space))
+            for k, (lower, alpha, space) in enumerate(doc.to_array([LOWER, IS_ALPHA, SPACY]).tolist())]
     segments: list[list[str]] = [[]]
     i, n = 0, len(toks)
     while i < n:
@@ -109,22 +113,30 @@ def mine_keyphrases(texts: Sequence[str], *, matcher: TopicMatcher | None = None
                     top: int | None = 50) -> list[Keyphrase]:
     """Recurring out-of-vocabulary phrases of a corpus (one text per paper), best first."""
     matcher = matcher or default_matcher()
+    return mine_parsed([[parsed] for parsed in matcher.parse(texts)], min_df=min_df, top=top)
+
+
+def mine_parsed(papers: Sequence[Sequence[tuple[Doc, list[Match]]]], *, min_df: int = 2,
+                top: int | None = 50) -> list[Keyphrase]:
+    """:func:`mine_keyphrases` on texts already parsed by :meth:`TopicMatcher.parse`.
+
+    Each paper is a list of (doc, matches) parts, e.g. its title and its abstract; phrases
+    never span two parts.
+    """
     trained = _trained_pipeline()
     df: Counter[str] = Counter()
     tf: Counter[str] = Counter()
     where: dict[str, list[int]] = {}
-    for idx, doc in enumerate(matcher.tokenize(texts)):
-        covered: set[int] = set()
-        for m in matcher.doc_matches(doc, texts[idx]):
-            span = doc.char_span(m.start, m.end, alignment_mode="expand")
-            if span is not None:
-                covered.update(range(span.start, span.end))
-        grams = [g for seg in _words(doc, covered) for g in _ngrams(seg)]
-        if trained is not None:
-            chunk_ends = {c.text.lower().split()[-1] for c in trained(doc.text).noun_chunks}
-            grams = [g for g in grams if g.rsplit(" ", 1)[-1] in chunk_ends]
-        counts = Counter(grams)
-        for g, c in counts.items():
+    for idx, parts in enumerate(papers):
+        grams: list[str] = []
+        for doc, matches in parts:
+            covered = {k for m in matches for k in range(m.token_start, m.token_end)}
+            doc_grams = [g for seg in _words(doc, covered) for g in _ngrams(seg)]
+            if trained is not None:
+                chunk_ends = {c.text.lower().split()[-1] for c in trained(doc.text).noun_chunks}
+                doc_grams = [g for g in doc_grams if g.rsplit(" ", 1)[-1] in chunk_ends]
+            grams.extend(doc_grams)
+        for g, c in Counter(grams).items():
             df[g] += 1
             tf[g] += c
             where.setdefault(g, []).append(idx)

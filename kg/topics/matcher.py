@@ -10,7 +10,7 @@ Overlapping matches are resolved as ``spacy.util.filter_spans`` does: the longes
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
@@ -40,6 +40,8 @@ class Match(NamedTuple):
     end: int
     text: str
     hidden: bool
+    token_start: int = 0
+    token_end: int = 0
 
 
 def blank_pipeline() -> spacy.language.Language:
@@ -107,7 +109,7 @@ class TopicMatcher:
             iri, hidden = self._keys[k]
             last = doc[e - 1]
             start, end = doc[s].idx, last.idx + len(last)
-            out.append(Match(iri, start, end, text[start:end], hidden))  # type: ignore[index]
+            out.append(Match(iri, start, end, text[start:end], hidden, s, e))  # type: ignore[index]
         return out
 
     def matches(self, text: str) -> list[Match]:
@@ -129,12 +131,16 @@ class TopicMatcher:
     def paper_hits(self, title: str, abstract: str) -> list[TopicHit]:
         return self.hits(self.matches(title), self.matches(abstract))
 
+    def parse(self, texts: Sequence[str]) -> list[tuple[Doc, list[Match]]]:
+        """Tokenize many texts in batches, with their matches (reused by the keyphrase miner)."""
+        docs = self.tokenize(texts)
+        return [(doc, self.doc_matches(doc, text)) for doc, text in zip(docs, texts, strict=True)]
+
     def many_hits(self, papers: Iterable[tuple[str, str]]) -> Iterator[list[TopicHit]]:
         """:meth:`paper_hits` for many ``(title, abstract)`` pairs, tokenized in batches."""
-        pairs = list(papers)
-        docs = self.tokenize(t for pair in pairs for t in pair)
-        for title, abstract in pairs:
-            yield self.hits(self.doc_matches(next(docs), title), self.doc_matches(next(docs), abstract))
+        parsed = self.parse([t for pair in papers for t in pair])
+        for k in range(0, len(parsed), 2):
+            yield self.hits(parsed[k][1], parsed[k + 1][1])
 
 
 _DEFAULT: TopicMatcher | None = None

@@ -28,7 +28,7 @@ from kg.names import iri_segment
 from kg.rdf.mapping import ProfileMapper
 from kg.rdf.namespaces import KG, PROV, RDF, RDFS, SCHEMA, SKOS, SOFTWARE, XSD
 from kg.topics.artifacts import artifacts_of, matching_repositories
-from kg.topics.keyphrases import mine_keyphrases
+from kg.topics.keyphrases import mine_parsed
 from kg.topics.matcher import default_matcher
 from kg.topics.vocab import CANDIDATE_SCHEME, SCHEME, TOPIC_BASE, load_vocabulary
 
@@ -81,9 +81,12 @@ def _quads(records: ProfileRecords, mapper: ProfileMapper) -> Iterator[ox.Quad]:
 
     matcher = default_matcher()
     vocab = matcher.vocab
-    texts = [(p.title, p.abstract_text or p.abstract) for p in papers]
+    # Titles and abstracts are tokenized once; matches feed both the topics and the miner.
+    parsed = matcher.parse([t for p in papers for t in (p.title, p.abstract_text or p.abstract)])
+    per_paper = [parsed[k:k + 2] for k in range(0, len(parsed), 2)]
     iris = [mapper.m.paper(p) for p in papers]
-    for paper_iri, hits in zip(iris, matcher.many_hits(texts), strict=True):
+    for paper_iri, parts in zip(iris, per_paper, strict=True):
+        hits = matcher.hits(parts[0][1], parts[1][1])
         for concept in sorted({h.concept for h in hits}):
             yield q(paper_iri, KG.topic, ox.NamedNode(concept))
         for h in hits:
@@ -95,7 +98,7 @@ def _quads(records: ProfileRecords, mapper: ProfileMapper) -> Iterator[ox.Quad]:
             yield q(node, KG.matchCount, _int(h.count))
             yield q(node, PROV.wasGeneratedBy, activity)
 
-    for k in mine_keyphrases([f"{t}. {a}" for t, a in texts], matcher=matcher, top=CANDIDATES_PER_SOURCE):
+    for k in mine_parsed(per_paper, top=CANDIDATES_PER_SOURCE):
         c = candidate_iri(k.phrase)
         yield q(c, RDF.type, SKOS.Concept)
         yield q(c, SKOS.inScheme, ox.NamedNode(CANDIDATE_SCHEME))
