@@ -124,6 +124,21 @@ def test_cli_push_with_digest(pushed: PushReport, virtuoso: VirtuosoServer, seed
     assert remote_counts(virtuoso, KG_GRAPHS) == {g.value: seed_store.count(g) for g in seed_store.graphs()}
 
 
+def test_cli_push_one_graph(pushed: PushReport, virtuoso: VirtuosoServer, seed_store: KGStore) -> None:
+    """--graph pushes only that graph; an unknown graph is refused before anything is sent."""
+    source = next(g for g in seed_store.graphs() if "/source/" in g.value)
+    result = CliRunner().invoke(app, ["push", "--endpoint", virtuoso.sparql_auth_url, "--store",
+                                      str(seed_store.path), "--auth", "digest", "--user", USER,
+                                      "--graph", source.value, "--protocol", "update"],
+                                env={"KG_PASSWORD": PASSWORD})
+    assert result.exit_code == 0, result.output
+    assert f"1 graph(s), {seed_store.count(source)} triples on the server" in result.output
+    result = CliRunner().invoke(app, ["push", "--endpoint", virtuoso.sparql_auth_url, "--store",
+                                      str(seed_store.path), "--graph", "https://example.org/nope"])
+    assert result.exit_code == 1
+    assert "the store has no graph https://example.org/nope" in " ".join(result.output.split())
+
+
 def test_cli_push_wrong_auth_is_a_clear_error(virtuoso: VirtuosoServer, seed_store: KGStore) -> None:
     result = CliRunner().invoke(app, ["push", "--endpoint", virtuoso.sparql_auth_url, "--store",
                                       str(seed_store.path), "--auth", "basic", "--user", USER],
