@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import select
 import signal
 import socket
 import subprocess
@@ -158,30 +159,67 @@ def test_max_results_is_refused_honestly(seed_store: KGStore) -> None:
     assert "no result-size limit" in " ".join(result.output.split())
 
 
+def _start_cli(copy: Path, port: int) -> tuple[subprocess.Popen[bytes], str]:
+    """Run ``kg serve`` in its own process; returns it and its output up to the "serving" line."""
+    proc = subprocess.Popen([sys.executable, "-m", "kg", "serve", "--store", str(copy), "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            env={**os.environ, "COLUMNS": "300", "PYTHONUNBUFFERED": "1"})
+    assert proc.stdout is not None
+    seen, deadline = b"", time.monotonic() + 60
+    while b"serving" not in seen:
+        ready, _, _ = select.select([proc.stdout], [], [], max(0.0, deadline - time.monotonic()))
+        chunk = os.read(proc.stdout.fileno(), 4096) if ready else b""
+        if not chunk:
+            proc.kill()
+            raise AssertionError(f"kg serve did not start: {seen.decode(errors='replace')}")
+        seen += chunk
+    return proc, seen.decode()
+
+
+def _server_children(pid: int) -> list[int]:
+    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True, check=False).stdout
+    return [int(p) for p in out.split()]
+
+
 def test_cli_serve_runs_and_stops(seed_store: KGStore, seed_records: ProfileRecords, tmp_path: Path) -> None:
     """``kg serve`` as a user runs it: a separate process, stopped with Ctrl-C (SIGINT)."""
     copy = tmp_path / "store"
     seed_store.ox.backup(str(copy))
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "kg", "serve", "--store", str(copy), "--port", str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            env={**os.environ, "COLUMNS": "300"})
+    proc, banner = _start_cli(copy, port)
     try:
-        url = f"http://127.0.0.1:{port}/query"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                doc = requests.get(url, params={"query": PAPERS}, timeout=5,
-                                   headers={"Accept": "application/sparql-results+json"})
-                break
-            except requests.ConnectionError:
-                assert proc.poll() is None and time.monotonic() < deadline, proc.stdout.read()  # type: ignore[union-attr]
-                time.sleep(0.1)
+        assert f"SPARQL endpoint http://127.0.0.1:{port}/query" in banner
+        doc = requests.get(f"http://127.0.0.1:{port}/query", params={"query": PAPERS}, timeout=10,
+                           headers={"Accept": "application/sparql-results+json"})
         assert len(doc.json()["results"]["bindings"]) == len(seed_records.papers)
         assert _listening(port) == ["127.0.0.1"]
     finally:
         proc.send_signal(signal.SIGINT)
         out, _ = proc.communicate(timeout=30)
     assert proc.returncode == 0, out
-    assert f"SPARQL endpoint http://127.0.0.1:{port}/query" in out.decode()
     assert _listening(port) == []      # the server went away with the command
+
+
+def test_server_dies_with_a_killed_cli(seed_store: KGStore, tmp_path: Path) -> None:
+    """Even ``kill -9`` of ``kg serve`` leaves no server behind (PR_SET_PDEATHSIG)."""
+    copy = tmp_path / "store"
+    seed_store.ox.backup(str(copy))
+    port = free_port()
+    proc, _ = _start_cli(copy, port)
+    children = _server_children(proc.pid)
+    assert len(children) == 1
+    proc.kill()
+    proc.wait(timeout=30)
+    deadline = time.monotonic() + 30
+    while _listening(port) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _listening(port) == []
+    assert not _alive(children[0])
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie waiting for its new parent to reap it is not running)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False

@@ -99,6 +99,8 @@ def serve(
         server = OxigraphServer(store, host=host, port=port, timeout=timeout, max_results=max_results).start()
     except ServeError as e:
         raise fail(str(e)) from None
+    except KeyboardInterrupt:  # stopped while starting; start() already stopped the server
+        raise typer.Exit(130) from None
     console.print(f"serving {store} read-only (a snapshot) at {server.url}/  ·  SPARQL endpoint "
                   f"{server.query_url}  ·  query time limit {timeout:g} s  ·  Ctrl-C stops", highlight=False)
     try:

@@ -57,6 +57,15 @@ def oxigraph_binary() -> str:
     return exe
 
 
+def _die_with_parent() -> None:
+    """In the server process: get SIGTERM if ``kg serve`` dies, even by SIGKILL (Linux)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 def snapshot(store: str | Path | KGStore, target: Path) -> Path:
     """A consistent copy of the store in ``target`` (must not exist), staging graphs removed."""
     if isinstance(store, KGStore):
@@ -136,7 +145,17 @@ class OxigraphServer:
         self.command = server_command(location, host=self.host, port=self.port, timeout=self.timeout)
         log = Path(self._tmp.name) / "server.log"
         with log.open("wb") as f:
-            self.process = subprocess.Popen(self.command, stdout=f, stderr=subprocess.STDOUT)
+            self.process = subprocess.Popen(self.command, stdout=f, stderr=subprocess.STDOUT,
+                                            preexec_fn=_die_with_parent)
+        try:
+            self._wait_ready(log)
+        except BaseException:  # Ctrl-C while starting must not leave a server behind
+            self.stop()
+            raise
+        return self
+
+    def _wait_ready(self, log: Path) -> None:
+        assert self.process is not None
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -145,11 +164,10 @@ class OxigraphServer:
                 raise ServeError(f"the Oxigraph server exited (status {self.process_status}): {message}")
             try:
                 if requests.get(self.query_url, params={"query": "ASK {}"}, timeout=2).status_code == 200:
-                    return self
+                    return
             except requests.RequestException:
                 pass
             time.sleep(0.05)
-        self.stop()
         raise ServeError(f"the Oxigraph server did not answer on {self.query_url} "
                          f"within {self.startup_timeout} s")
 
