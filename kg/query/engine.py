@@ -80,12 +80,15 @@ class RdflibEngine:
 
     @classmethod
     def from_store(cls, store: KGStore) -> RdflibEngine:
-        """Copy the store's committed graphs into an rdflib Dataset (union default graph)."""
-        from kg.rdf.convert import to_rdflib_dataset
+        """Copy the store's committed graphs into one rdflib Graph: their union, as a set.
 
-        ds = to_rdflib_dataset(store.quads())
-        ds.default_union = True
-        return cls(ds)
+        A plain Graph gives the same answers as a ``Dataset(default_union=True)`` (library
+        queries use no GRAPH patterns) and is faster: rdflib 7's Dataset emits a deprecation
+        warning on every triple lookup.
+        """
+        from kg.rdf.convert import to_rdflib_graph
+
+        return cls(to_rdflib_graph(store.quads()))
 
     def select(self, sparql: str, bindings: Mapping[str, ox.Term]) -> QueryResult:
         from pyparsing import ParseException

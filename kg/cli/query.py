@@ -1,0 +1,112 @@
+"""``kg query``: run the SPARQL query library (or ad-hoc queries) on the store or an endpoint."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from kg.cli.app import app, console, err
+from kg.store import DEFAULT_STORE, StoreError
+
+FORMATS = ("table", "csv", "tsv", "json", "md")
+
+
+def _fail(message: str) -> typer.Exit:
+    # Text, not markup: messages quote user input, which must never be read as rich markup.
+    err.print(Text.assemble(("error: ", "bold red"), message))
+    return typer.Exit(1)
+
+
+def _parse_params(items: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise _fail(f"--param expects NAME=VALUE, got {item!r}")
+        out[name.strip()] = value
+    return out
+
+
+def _print_list() -> None:
+    from kg.query import library
+
+    for name, q in library().items():
+        console.print(Text.assemble((name, "bold cyan"), "  ", q.title))
+        if q.question:
+            console.print(Text("    " + q.question))
+        for p in q.params:
+            default = f", default {p.default}" if p.default is not None else ""
+            console.print(Text(f"    --param {p.name}=… ({p.type}, e.g. {p.example!r}{default}) {p.description}"))
+        if q.columns:
+            console.print(Text("    columns: " + ", ".join(c.name for c in q.columns)))
+        for note in q.notes:
+            console.print(Text("    note: " + note))
+
+
+def _table(result) -> Table:  # noqa: ANN001  (a QueryResult)
+    from kg.query.results import display
+
+    table = Table(show_header=True, header_style="bold")
+    for c in result.columns:
+        table.add_column(c, overflow="fold")
+    for row in result.terms:
+        table.add_row(*(Text(display(row.get(c))) for c in result.columns))
+    return table
+
+
+@app.command("query")
+def query_command(
+    name: str = typer.Argument(None, help="A library query (see --list), e.g. coauthors."),
+    param: list[str] = typer.Option([], "--param", "-p", help='Parameter NAME=VALUE, e.g. author="Chuhan Wu" '
+                                    "(repeatable)."),
+    fmt: str = typer.Option("table", "--format", "-f", help="Output: table, csv, tsv, json (W3C SPARQL "
+                            "results), md."),
+    limit: int = typer.Option(None, "--limit", "-n", min=0, help="Keep the first N rows."),
+    store: Path = typer.Option(DEFAULT_STORE, "--store", "-s", help="Store folder (embedded Oxigraph)."),
+    endpoint: str = typer.Option(None, "--endpoint", help="Run on this SPARQL endpoint URL instead."),
+    engine: str = typer.Option("oxigraph", "--engine", help="In-process engine: oxigraph or rdflib."),
+    list_queries: bool = typer.Option(False, "--list", help="List the library with each query's header."),
+    file: Path = typer.Option(None, "--file", help="Run a .rq file (its header types its parameters)."),
+    sparql: str = typer.Option(None, "--sparql", help="Run this SPARQL SELECT query."),
+    show: bool = typer.Option(False, "--show", help="Print the query text instead of running it."),
+) -> None:
+    """Ask the graph a question: `kg query coauthors --param author="Chuhan Wu"`."""
+    from kg.query import ParameterError, QueryError, QueryFileError, get_engine, load_query, parse_query
+    from kg.query import get_query, run
+
+    if list_queries:
+        _print_list()
+        return
+    chosen = [x for x in (name, file, sparql) if x is not None]
+    if len(chosen) != 1:
+        raise _fail("give exactly one of a query NAME, --file FILE or --sparql TEXT (or --list)")
+    if fmt not in FORMATS:
+        raise _fail(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    params = _parse_params(param)
+    try:
+        if name is not None:
+            query = get_query(name)
+        elif file is not None:
+            query = load_query(file)
+        else:
+            query = parse_query(sparql, name="--sparql")
+        if show:
+            sys.stdout.write(query.text if query.text.endswith("\n") else query.text + "\n")
+            return
+        eng = get_engine(store if endpoint is None else None, engine=engine, endpoint=endpoint)
+        result = run(eng, query, limit=limit, **params)
+    except (ParameterError, QueryError, QueryFileError, StoreError, ValueError) as e:
+        raise _fail(str(e)) from None
+    if fmt == "table":
+        if query.title:
+            console.print(Text(query.title, style="bold"))
+        console.print(_table(result))
+        console.print(Text(f"{len(result)} rows" + (f" · {n}" if (n := " ".join(query.notes)) else ""),
+                           style="dim"))
+        return
+    out = {"csv": result.to_csv, "tsv": result.to_tsv, "json": result.to_json, "md": result.to_markdown}[fmt]()
+    sys.stdout.write(out if out.endswith("\n") else out + "\n")
