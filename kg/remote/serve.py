@@ -29,6 +29,7 @@ from types import TracebackType
 import pyoxigraph as ox
 import requests
 
+from kg.remote._proc import die_with_parent
 from kg.store import STAGING_PREFIX, KGStore, StoreError
 
 DEFAULT_PORT = 7878
@@ -55,15 +56,6 @@ def oxigraph_binary() -> str:
         raise ServeError(f"{exe} is oxigraph {version} but pyoxigraph is {ox.__version__}: "
                          f"install oxigraph {wanted}.x so both read the same store format")
     return exe
-
-
-def _die_with_parent() -> None:
-    """In the server process: get SIGTERM if ``kg serve`` dies, even by SIGKILL (Linux)."""
-    if sys.platform.startswith("linux"):
-        import ctypes
-        import signal
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 def snapshot(store: str | Path | KGStore, target: Path) -> Path:
@@ -146,7 +138,7 @@ class OxigraphServer:
         log = Path(self._tmp.name) / "server.log"
         with log.open("wb") as f:
             self.process = subprocess.Popen(self.command, stdout=f, stderr=subprocess.STDOUT,
-                                            preexec_fn=_die_with_parent)
+                                            preexec_fn=die_with_parent)
         try:
             self._wait_ready(log)
         except BaseException:  # Ctrl-C while starting must not leave a server behind

@@ -22,6 +22,8 @@ from types import TracebackType
 
 import requests
 
+from kg.remote._proc import die_with_parent
+
 DEFAULT_PASSWORD = "dba"  # the factory password of a fresh database; throwaway instances only
 PLUGINS = Path("/usr/lib/x86_64-linux-gnu/virtuoso-opensource-7/hosting")
 VSP_ROOT = Path("/var/lib/virtuoso-opensource-7/vsp")
@@ -138,7 +140,7 @@ class VirtuosoServer:
                                    vsp=VSP_ROOT, plugins=PLUGINS, max_rows=self.max_rows))
         log = (self.folder / "stdout.log").open("wb")
         self.process = subprocess.Popen([exe, "+foreground", "+configfile", str(ini)], cwd=self.folder,
-                                        stdout=log, stderr=subprocess.STDOUT)
+                                        stdout=log, stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
         log.close()
         self._wait_ready()
         return self
