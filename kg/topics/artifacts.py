@@ -50,20 +50,23 @@ def artifact_key(name: str) -> str:
     return re.sub(r"[-_\s.]+", "", name).casefold()
 
 
-# A "word" of a name: letters/digits joined by - or . ("UniAudio-Token", "POINTS-1.5").
-_WORD = r"[A-Za-z0-9][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*"
-_CAP_WORD = r"[A-Z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*"
+# A "word" of a name: letters/digits joined by - or . ("UniAudio-Token", "POINTS-1.5").  Every
+# repetition is bounded, so no text makes these expressions backtrack for long.
+_WORD = r"[A-Za-z0-9]{1,30}(?:[-.][A-Za-z0-9]{1,30}){0,4}"
+_CAP_WORD = r"[A-Z][A-Za-z0-9]{0,30}(?:[-.][A-Za-z0-9]{1,30}){0,4}"
 # A capitalised multi-word name: "Smart Bird", "Unified Audio Schema", "Learning to Edit".
-_CAP_NAME = rf"{_CAP_WORD}(?:\s+(?:(?:to|of|and|as)\s+)?{_CAP_WORD}){{0,5}}"
-_ACR = r"\(([A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*)\)"
+_CAP_NAME = rf"{_CAP_WORD}(?:\s{{1,3}}(?:(?:to|of|and|as)\s{{1,3}})?{_CAP_WORD}){{0,5}}"
+_ACR = r"\(([A-Za-z][A-Za-z0-9]{0,15}(?:-[A-Za-z0-9]{1,15}){0,3})\)"
 _CUE = r"(?:propose|proposes|present|presents|introduce|introduces|develop|develops|design|designs)"
 _SUBJECT = r"(?:\b[Ww]e|\b[Tt]his (?:paper|work|article|study)|\b[Ii]n this (?:paper|work),? we)"
 
 _NAMED = re.compile(rf"\b(?:named|called|dubbed|termed|coined)\s+(?:\"|“)?(?P<name>{_CAP_NAME})(?:\"|”)?"
                     rf"(?:\s*{_ACR})?")
-_PROPOSE = re.compile(rf"{_SUBJECT}\s+(?:\w+ly\s+)?(?P<cue>{_CUE})\s+(?:the\s+)?(?P<name>{_CAP_NAME})"
+_PROPOSE = re.compile(rf"{_SUBJECT}\s+(?:\w{{1,20}}ly\s+)?(?P<cue>{_CUE})\s+(?:the\s+)?(?P<name>{_CAP_NAME})"
                       rf"(?:\s*{_ACR})?")
-_PROPOSE_ACR = re.compile(rf"{_SUBJECT}\s+(?:\w+ly\s+)?{_CUE}\b[^.;]*?(?P<before>\w+)\s*{_ACR}")
+_PROPOSE_ACR = re.compile(rf"{_SUBJECT}\s+(?:\w{{1,20}}ly\s+)?{_CUE}\b[^.;()]{{0,200}}?"
+                          rf"\b(?P<before>\w{{1,40}})\s*{_ACR}")
+MAX_NAME = 60  # characters; longer "names" are runs of capitalised words, not names
 _TITLE_PREFIX = re.compile(r"^\s*(?P<name>[^:]{1,60}?)\s*:\s+\S")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“(])")
 
@@ -134,6 +137,8 @@ class _Collector:
     def add(self, name: str, context: str, aliases: Iterable[str] = (),
             source: Literal["title", "abstract"] = "abstract") -> None:
         name = _clean(name)
+        if len(name) > MAX_NAME:
+            return
         aliases = tuple(a for a in (_clean(x) for x in aliases)
                         if a and artifact_key(a) != artifact_key(name))
         if not name or name in _NOT_NAMES or artifact_key(name) in self.exclude:

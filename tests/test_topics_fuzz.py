@@ -1,0 +1,57 @@
+"""Hostile and random text never breaks the topic step (hypothesis), and stays linear.
+
+No timing assertions (speed lives in benchmarks/): the long inputs below made an earlier
+version backtrack for ~40 s, so a regression shows up as a stalled run, not a flaky failure.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kg.models import Authorship, Paper, Profile, ProfileRecords, SourceInfo
+from kg.rdf.mapping import ProfileMapper
+from kg.topics import default_matcher, extract_artifacts
+from kg.topics.artifacts import MAX_NAME
+from kg.topics.rdf import topic_quads
+
+WORDS = st.sampled_from(["we", "propose", "named", "(FL)", "Federated", "learning", "LLMs", "X-Net:",
+                         "called", "A/B", "test", "(", ")", ".", "—", "e.g.", "CoT.", "ünïcode", "\u2013",
+                         "<script>", '"', "federated learning", "We introduce", "Bench"])
+TEXT = st.one_of(st.text(max_size=300), st.lists(WORDS, max_size=60).map(" ".join))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(title=TEXT, abstract=TEXT)
+def test_matcher_and_artifacts_accept_any_text(title: str, abstract: str) -> None:
+    m = default_matcher()
+    for match in m.matches(abstract):
+        assert abstract[match.start:match.end] == match.text
+    hits = m.paper_hits(title, abstract)
+    assert all(h.count >= 1 and h.field in ("title", "abstract") for h in hits)
+    for art in extract_artifacts(title, abstract):
+        assert 0 < len(art.name) <= MAX_NAME
+        assert art.type in ("method", "model", "framework", "dataset", "benchmark")
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(title=st.text(min_size=1, max_size=80).filter(lambda t: any(c.isalnum() for c in t)), abstract=TEXT)
+def test_topic_quads_accept_any_paper_text(title: str, abstract: str) -> None:
+    paper = Paper(title=title, categories=["LG"], published=dt.date(2024, 1, 1), abstract=abstract,
+                  abstract_text=abstract, authors=[Authorship(name="A B", position=1)])
+    records = ProfileRecords(
+        source=SourceInfo(path="x.txt", name="x.txt", sha256="0" * 64),
+        profile=Profile(name="A B", papers_listed=1, as_of=dt.date(2024, 1, 2)), papers=[paper])
+    quads = list(topic_quads(records, ProfileMapper(records)))
+    assert quads == list(topic_quads(records, ProfileMapper(records)))
+
+
+def test_long_adversarial_sentences_are_handled() -> None:
+    texts = ["we propose a " + "x" * 20000 + " " + "(AB" * 2000, "We propose " + "Aaa " * 10000,
+             "named " + "Aa-" * 10000, "we propose (" * 10000]
+    for t in texts:
+        for art in extract_artifacts("T" * 100 + ": x", t):
+            assert len(art.name) <= MAX_NAME
+        default_matcher().matches(t)
