@@ -51,12 +51,15 @@ def store_with(quads: list[ox.Quad], path: Path | None = None) -> KGStore:
 
 class FaultyProxy:
     """Forwards to Virtuoso; ``fail_after`` uploads then 500s, ``die_after`` then stops
-    listening, ``drop_line_in`` removes the first line of that upload (1-based)."""
+    listening, ``drop_line_in`` removes the first line of that upload (1-based), ``fail_move``
+    answers 502 to the swap."""
 
     def __init__(self, target: str, *, fail_after: int | None = None, die_after: int | None = None,
-                 drop_line_in: int | None = None) -> None:
+                 drop_line_in: int | None = None, fail_move: bool = False) -> None:
         self.target = urlsplit(target)
         self.fail_after, self.die_after, self.drop_line_in = fail_after, die_after, drop_line_in
+        self.fail_move = fail_move
+        self.moves = 0         # MOVE requests seen
         self.uploads = 0       # uploads forwarded and accepted by Virtuoso
         self.refused = 0       # uploads answered 500 by us
         self.lock = threading.Lock()
@@ -71,6 +74,13 @@ class FaultyProxy:
                 upload = (self.command in ("PUT", "POST") and self.path.startswith("/sparql-graph-crud")) \
                     or body.lstrip().startswith(b"INSERT")
                 with proxy.lock:
+                    if b"MOVE" in body and "Authorization" in self.headers:
+                        proxy.moves += 1
+                        if proxy.fail_move:
+                            self.send_response(502, "Bad Gateway")
+                            self.send_header("Content-Length", "0")
+                            self.end_headers()
+                            return
                     if upload and proxy.die_after is not None and proxy.uploads >= proxy.die_after:
                         self.close_connection = True
                         threading.Thread(target=proxy.stop, daemon=True).start()
@@ -201,6 +211,21 @@ def test_server_stopped_half_way(vt: VirtuosoServer, proxies: list[FaultyProxy])
     assert [(g.graph, g.remote_triples, g.chunks) for g in report.graphs] == [(GRAPH, 1000, 3)]
     assert remote_counts(vt, TEMP_PREFIX) == {}
     assert remote_counts(vt, NS) == {GRAPH: 1000}
+
+
+def test_failed_swap_is_sent_once_and_reported(vt: VirtuosoServer, proxies: list[FaultyProxy]) -> None:
+    """MOVE is not idempotent: it is never retried, and the message does not promise too much."""
+    proxy = FaultyProxy(vt.base_url, fail_move=True)
+    proxies.append(proxy)
+    with pytest.raises(PushError) as info:
+        push_store(store_with(version("B", 1000)), proxy.url + "/sparql-auth", auth="digest", user=USER,
+                   password=PASSWORD, chunk_size=400, retries=3, backoff=0.01)
+    message = str(info.value)
+    assert "replacing the target graphs (MOVE)" in message and "HTTP 502" in message
+    assert "either its old or its new content; run the push again" in message
+    assert proxy.moves == 1
+    assert_version_a(vt)
+    assert remote_counts(vt, TEMP_PREFIX) == {}
 
 
 def test_silently_lost_triple_is_caught(vt: VirtuosoServer, proxies: list[FaultyProxy]) -> None:

@@ -142,11 +142,15 @@ class RemoteStore:
     def __init__(self, endpoints: Endpoints, session: requests.Session, *, timeout: float = 120.0) -> None:
         self.e = endpoints
         self.s = session
+        self.once = requests.Session()  # same credentials, no retries
+        self.once.auth = session.auth
         self.timeout = timeout
 
-    def _send(self, method: str, url: str, what: str, **kwargs: object) -> requests.Response:
+    def _send(self, method: str, url: str, what: str, *, retry: bool = True,
+              **kwargs: object) -> requests.Response:
+        session = self.s if retry else self.once
         try:
-            r = self.s.request(method, url, timeout=self.timeout, **kwargs)  # type: ignore[arg-type]
+            r = session.request(method, url, timeout=self.timeout, **kwargs)  # type: ignore[arg-type]
         except requests.RequestException as e:
             raise PushError(f"{what}: no answer from {url} ({_reason(e)})") from None
         if r.status_code in (401, 403):
@@ -166,8 +170,8 @@ class RemoteStore:
             raise PushError(f"{what}: {self.e.query} did not return SPARQL JSON results: "
                             f"{_excerpt(r.text)}") from None
 
-    def update(self, sparql: str, what: str) -> None:
-        self._send("POST", self.e.update, what, data=sparql.encode(),
+    def update(self, sparql: str, what: str, *, retry: bool = True) -> None:
+        self._send("POST", self.e.update, what, retry=retry, data=sparql.encode(),
                    headers={"Content-Type": "application/sparql-update; charset=utf-8"})
 
     def count(self, graph: ox.NamedNode) -> int:
@@ -292,16 +296,19 @@ def push_store(
             temp = temp_graph(target)
             temps[target.value] = temp
             report.graphs.append(_load_graph(store, remote, target, temp, protocol, size, verify, on_chunk))
-        # Everything is loaded and verified: swap all graphs in with one update request.
-        moves = " ;\n".join(f"MOVE SILENT {temps[g.graph]} TO {ox.NamedNode(g.graph)}" if g.local_triples
-                            else f"DROP SILENT GRAPH {ox.NamedNode(g.graph)}" for g in report.graphs)
-        remote.update(moves, "replacing the target graphs (MOVE)")
-        temps.clear()
     except PushError as e:
-        left = _cleanup(remote, temps.values())
-        note = (f"; the temporary graph(s) {', '.join(left)} could not be dropped and will be removed "
-                "by the next push" if left else "")
-        raise PushError(f"{e}. Push aborted: no target graph on the server was changed{note}") from None
+        raise PushError(f"{e}. Push aborted: no target graph on the server was changed"
+                        f"{_cleanup_note(remote, temps.values())}") from None
+    # Everything is loaded and verified: swap all graphs in with one update request, sent once
+    # (MOVE is not idempotent: a retry after a lost answer would move an empty graph).
+    moves = " ;\n".join(f"MOVE SILENT {temps[g.graph]} TO {ox.NamedNode(g.graph)}" if g.local_triples
+                        else f"DROP SILENT GRAPH {ox.NamedNode(g.graph)}" for g in report.graphs)
+    try:
+        remote.update(moves, "replacing the target graphs (MOVE)", retry=False)
+    except PushError as e:
+        raise PushError(f"{e}. The server applies one update all or nothing, so each target graph "
+                        "holds either its old or its new content; run the push again"
+                        f"{_cleanup_note(remote, temps.values())}") from None
     for g in report.graphs:
         n = remote.count(ox.NamedNode(g.graph))
         if n != g.remote_triples:
@@ -345,15 +352,15 @@ def _load_graph(store: KGStore, remote: RemoteStore, target: ox.NamedNode, temp:
     return rep
 
 
-def _cleanup(remote: RemoteStore, temps: Iterable[ox.NamedNode]) -> list[str]:
-    """Drop temporary graphs (best effort, no retries); returns the ones still there."""
-    quick = requests.Session()
-    quick.auth = remote.s.auth
-    once = RemoteStore(remote.e, quick, timeout=10.0)
+def _cleanup_note(remote: RemoteStore, temps: Iterable[ox.NamedNode]) -> str:
+    """Drop temporary graphs (best effort, no retries); say which could not be dropped."""
     left = []
     for temp in temps:
         try:
-            once.update(f"DROP SILENT GRAPH {temp}", f"dropping {temp.value}")
+            remote.update(f"DROP SILENT GRAPH {temp}", f"dropping {temp.value}", retry=False)
         except PushError:
             left.append(temp.value)
-    return left
+    if not left:
+        return ""
+    return (f"; the temporary graph(s) {', '.join(left)} could not be dropped and will be removed "
+            "by the next push")
