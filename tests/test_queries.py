@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from conftest import AS_OF, OWNER, SEED
 
 import kg.query as kq
 from kg.build import build_sources
@@ -26,7 +27,6 @@ from kg.rdf.aliases import default_aliases
 from kg.rdf.iri import Minter
 from kg.store import KGStore
 from kg.taxonomy import category_for_code
-from conftest import AS_OF, OWNER, SEED
 
 M = Minter()
 
@@ -150,16 +150,29 @@ def world(*records: ProfileRecords) -> World:
             authors = [(M.person(a.name).value, a.position) for a in paper.authors]
             for a in paper.authors:
                 names.setdefault(M.person(a.name).value, a.name)
-            repos = [(M.repository(li).value, f"{li.owner}/{li.name}", li.url, M.account(li.host, li.owner).value)
-                     for li in paper.links if li.kind == "repository"]
+            repos = [
+                (M.repository(li).value, f"{li.owner}/{li.name}", li.url, M.account(li.host, li.owner).value)
+                for li in paper.links
+                if li.kind == "repository"
+            ]
             accounts = [M.account(li.host, li.owner).value for li in paper.links if li.kind == "account"]
             if iri in papers:  # the same paper on two pages: the graph holds the union of authors
                 known = papers[iri].people
                 papers[iri].authors += [(who, pos) for who, pos in authors if who not in known]
                 continue
-            papers[iri] = P(iri, paper.title, paper.published, [notation(c) for c in paper.categories],
-                            paper.org, paper.has_code, paper.author_list_truncated, paper.year_inferred,
-                            authors, repos, accounts)
+            papers[iri] = P(
+                iri,
+                paper.title,
+                paper.published,
+                [notation(c) for c in paper.categories],
+                paper.org,
+                paper.has_code,
+                paper.author_list_truncated,
+                paper.year_inferred,
+                authors,
+                repos,
+                accounts,
+            )
     return World(papers, names)
 
 
@@ -217,8 +230,9 @@ def seed_world(seed_records: ProfileRecords) -> World:
 
 
 @pytest.fixture(scope="module")
-def two_world(seed_records: ProfileRecords, second_records: ProfileRecords,
-              third_records: ProfileRecords) -> World:
+def two_world(
+    seed_records: ProfileRecords, second_records: ProfileRecords, third_records: ProfileRecords
+) -> World:
     return world(seed_records, second_records, third_records)
 
 
@@ -258,9 +272,16 @@ def test_coauthors_of_the_owner(seed_engine, seed_world: World) -> None:
     expected = []
     for c, ps in seed_world.coauthors(me).items():
         years = [p.issued.year for p in ps]
-        expected.append({"coauthor": c, "name": seed_world.names[c], "papers": len(ps),
-                         "first_year": min(years), "last_year": max(years),
-                         "truncated_papers": sum(p.truncated for p in ps)})
+        expected.append(
+            {
+                "coauthor": c,
+                "name": seed_world.names[c],
+                "papers": len(ps),
+                "first_year": min(years),
+                "last_year": max(years),
+                "truncated_papers": sum(p.truncated for p in ps),
+            }
+        )
     expected.sort(key=lambda r: (-r["papers"], r["name"], r["coauthor"]))
     rows = kq.run(seed_engine, "coauthors", author=OWNER).rows
     assert rows == expected
@@ -270,10 +291,20 @@ def test_coauthors_of_the_owner(seed_engine, seed_world: World) -> None:
 
 def test_joint_papers(seed_engine, seed_world: World) -> None:
     a, b = person(OWNER), person("Tao Qi")
-    expected = sorted(({"paper": p.iri, "title": p.title, "issued": p.issued, "category": p.categories[0],
-                        "truncated": p.truncated}
-                       for p in seed_world.papers.values() if {a, b} <= p.people),
-                      key=lambda r: (r["issued"], r["title"], r["paper"]))
+    expected = sorted(
+        (
+            {
+                "paper": p.iri,
+                "title": p.title,
+                "issued": p.issued,
+                "category": p.categories[0],
+                "truncated": p.truncated,
+            }
+            for p in seed_world.papers.values()
+            if {a, b} <= p.people
+        ),
+        key=lambda r: (r["issued"], r["title"], r["paper"]),
+    )
     rows = kq.run(seed_engine, "joint-papers", author="chuhan  WU", other=b).rows
     assert rows == expected and len(rows) == 14
 
@@ -281,15 +312,33 @@ def test_joint_papers(seed_engine, seed_world: World) -> None:
 def test_ego_network(seed_engine, seed_world: World) -> None:
     me = person(OWNER)
     co = seed_world.coauthors(me)
-    expected = [{"hop": 1, "source": me, "source_name": OWNER, "target": c, "target_name": seed_world.names[c],
-                 "weight": len(ps)} for c, ps in co.items()]
+    expected = [
+        {
+            "hop": 1,
+            "source": me,
+            "source_name": OWNER,
+            "target": c,
+            "target_name": seed_world.names[c],
+            "weight": len(ps),
+        }
+        for c, ps in co.items()
+    ]
     for s, t in itertools.combinations(sorted(co), 2):
         w = sum(1 for p in seed_world.papers.values() if {s, t} <= p.people)
         if w:
-            expected.append({"hop": 2, "source": s, "source_name": seed_world.names[s], "target": t,
-                             "target_name": seed_world.names[t], "weight": w})
-    expected.sort(key=lambda r: (r["hop"], -r["weight"], r["source_name"], r["target_name"],
-                                 r["source"], r["target"]))
+            expected.append(
+                {
+                    "hop": 2,
+                    "source": s,
+                    "source_name": seed_world.names[s],
+                    "target": t,
+                    "target_name": seed_world.names[t],
+                    "weight": w,
+                }
+            )
+    expected.sort(
+        key=lambda r: (r["hop"], -r["weight"], r["source_name"], r["target_name"], r["source"], r["target"])
+    )
     assert kq.run(seed_engine, "ego-network", author=OWNER).rows == expected
 
 
@@ -299,8 +348,15 @@ def test_papers_per_year(seed_engine, seed_world: World) -> None:
     by_year: dict[int, list[P]] = defaultdict(list)
     for p in seed_world.of(me):
         by_year[p.issued.year].append(p)
-    expected = [{"year": y, "papers": len(ps), "coauthors": len(set().union(*(p.people for p in ps)) - {me}),
-                 "new_coauthors": sum(1 for c in first.values() if c == y)} for y, ps in sorted(by_year.items())]
+    expected = [
+        {
+            "year": y,
+            "papers": len(ps),
+            "coauthors": len(set().union(*(p.people for p in ps)) - {me}),
+            "new_coauthors": sum(1 for c in first.values() if c == y),
+        }
+        for y, ps in sorted(by_year.items())
+    ]
     rows = kq.run(seed_engine, "papers-per-year", author=OWNER).rows
     assert rows == expected
     assert sum(r["papers"] for r in rows) == 50
@@ -328,16 +384,28 @@ def test_author_orgs(seed_engine, seed_world: World) -> None:
                 counts[slug][1].add(p.iri)
             if "code" in how:
                 counts[slug][2].add(p.iri)
-    expected = sorted(({"org": M.org(s).value, "slug": s, "label": ALIASES.orgs[s].label, "papers": len(c[0]),
-                        "tagged_papers": len(c[1]), "code_papers": len(c[2])} for s, c in counts.items()),
-                      key=lambda r: (-r["papers"], r["label"], r["org"]))
+    expected = sorted(
+        (
+            {
+                "org": M.org(s).value,
+                "slug": s,
+                "label": ALIASES.orgs[s].label,
+                "papers": len(c[0]),
+                "tagged_papers": len(c[1]),
+                "code_papers": len(c[2]),
+            }
+            for s, c in counts.items()
+        ),
+        key=lambda r: (-r["papers"], r["label"], r["org"]),
+    )
     rows = kq.run(seed_engine, "author-orgs", author=OWNER).rows
     assert rows == expected
     assert {r["slug"]: r["tagged_papers"] for r in rows}["tencent-ai"] == 8
 
 
-@pytest.mark.parametrize("org", ["tencent-ai", "Tencent AI Lab", "https://w3id.org/scholarly-kg/id/org/tencent-ai",
-                                 "tencent"])
+@pytest.mark.parametrize(
+    "org", ["tencent-ai", "Tencent AI Lab", "https://w3id.org/scholarly-kg/id/org/tencent-ai", "tencent"]
+)
 def test_org_papers(seed_engine, seed_world: World, org: str) -> None:
     slug = "tencent" if org == "tencent" else "tencent-ai"
     units = {s for s in ALIASES.orgs if slug in ALIASES.lineage(s)}  # the org and its units
@@ -345,10 +413,27 @@ def test_org_papers(seed_engine, seed_world: World, org: str) -> None:
     for p in seed_world.papers.values():
         if set(_org_involvement(seed_world, p)) & units:
             for who, pos in p.authors:
-                expected.append({"paper": p.iri, "title": p.title, "issued": p.issued, "person": who,
-                                 "name": seed_world.names[who], "position": pos})
-    expected.sort(key=lambda r: (r["issued"], r["title"], r["paper"], r["position"] is None,
-                                 r["position"] or 0, r["name"], r["person"]))
+                expected.append(
+                    {
+                        "paper": p.iri,
+                        "title": p.title,
+                        "issued": p.issued,
+                        "person": who,
+                        "name": seed_world.names[who],
+                        "position": pos,
+                    }
+                )
+    expected.sort(
+        key=lambda r: (
+            r["issued"],
+            r["title"],
+            r["paper"],
+            r["position"] is None,
+            r["position"] or 0,
+            r["name"],
+            r["person"],
+        )
+    )
     rows = kq.run(seed_engine, "org-papers", org=org).rows
     assert rows == expected
     n_papers = len({r["paper"] for r in rows})
@@ -362,21 +447,41 @@ def test_author_topics(seed_engine, seed_world: World) -> None:
         for k, n in enumerate(p.categories):
             cell[p.issued.year, n][0] += 1
             cell[p.issued.year, n][1] += k == 0
-    expected = sorted(({"year": y, "topic": category_for_code(n).iri, "notation": n,
-                        "label": category_for_code(n).label, "papers": c[0], "primary_papers": c[1]}
-                       for (y, n), c in cell.items()), key=lambda r: (r["year"], -r["papers"], r["notation"]))
+    expected = sorted(
+        (
+            {
+                "year": y,
+                "topic": category_for_code(n).iri,
+                "notation": n,
+                "label": category_for_code(n).label,
+                "papers": c[0],
+                "primary_papers": c[1],
+            }
+            for (y, n), c in cell.items()
+        ),
+        key=lambda r: (r["year"], -r["papers"], r["notation"]),
+    )
     assert kq.run(seed_engine, "author-topics", author=OWNER).rows == expected
 
 
-@pytest.mark.parametrize("topic", ["cs.IR", "IR", "Information Retrieval", "https://w3id.org/scholarly-kg/arxiv/cs.IR"])
+@pytest.mark.parametrize(
+    "topic", ["cs.IR", "IR", "Information Retrieval", "https://w3id.org/scholarly-kg/arxiv/cs.IR"]
+)
 def test_coauthor_experts(seed_engine, seed_world: World, topic: str) -> None:
     me = person(OWNER)
     expected = []
     for c, joint in seed_world.coauthors(me).items():
         on_topic = [p for p in seed_world.of(c) if "cs.IR" in p.categories]
         if on_topic:
-            expected.append({"coauthor": c, "name": seed_world.names[c], "topic_papers": len(on_topic),
-                             "joint_papers": len(joint), "last_year": max(p.issued.year for p in on_topic)})
+            expected.append(
+                {
+                    "coauthor": c,
+                    "name": seed_world.names[c],
+                    "topic_papers": len(on_topic),
+                    "joint_papers": len(joint),
+                    "last_year": max(p.issued.year for p in on_topic),
+                }
+            )
     expected.sort(key=lambda r: (-r["topic_papers"], -r["joint_papers"], r["name"], r["coauthor"]))
     assert kq.run(seed_engine, "coauthor-experts", author=OWNER, topic=topic).rows == expected
 
@@ -392,8 +497,13 @@ def test_suggested_collaborators(two_engine, two_world: World) -> None:
             if shared:
                 stats[who][0] |= shared
                 stats[who][1].add(p.iri)
-    expected = sorted(({"person": w, "name": two_world.names[w], "shared_topics": len(s[0]), "papers": len(s[1])}
-                       for w, s in stats.items()), key=lambda r: (-r["shared_topics"], -r["papers"], r["name"]))
+    expected = sorted(
+        (
+            {"person": w, "name": two_world.names[w], "shared_topics": len(s[0]), "papers": len(s[1])}
+            for w, s in stats.items()
+        ),
+        key=lambda r: (-r["shared_topics"], -r["papers"], r["name"]),
+    )
     rows = kq.run(two_engine, "suggested-collaborators", author=OWNER).rows
     assert rows == expected
     assert {r["name"] for r in rows} == {"Zed Far", "Sam Stranger", "Wei Newman"}  # Tina shares FedCL
@@ -410,8 +520,16 @@ def test_brokerage(seed_engine, seed_world: World) -> None:
     expected = []
     for a, b in itertools.combinations(sorted(co), 2):
         if not any({a, b} <= p.people for p in seed_world.papers.values()):
-            expected.append({"a": a, "a_name": seed_world.names[a], "b": b, "b_name": seed_world.names[b],
-                             "a_papers": len(co[a]), "b_papers": len(co[b])})
+            expected.append(
+                {
+                    "a": a,
+                    "a_name": seed_world.names[a],
+                    "b": b,
+                    "b_name": seed_world.names[b],
+                    "a_papers": len(co[a]),
+                    "b_papers": len(co[b]),
+                }
+            )
     expected.sort(key=lambda r: (-(r["a_papers"] + r["b_papers"]), r["a_name"], r["b_name"], r["a"], r["b"]))
     rows = kq.run(seed_engine, "brokerage", author=OWNER).rows
     assert rows == expected
@@ -427,14 +545,27 @@ def test_recurring_teams(seed_engine, seed_world: World) -> None:
     for (m1, m2, m3), ps in teams.items():
         if len(ps) >= 2:
             years = [p.issued.year for p in ps]
-            expected.append({"member1": m1, "name1": seed_world.names[m1], "member2": m2,
-                             "name2": seed_world.names[m2], "member3": m3, "name3": seed_world.names[m3],
-                             "papers": len(ps), "first_year": min(years), "last_year": max(years)})
+            expected.append(
+                {
+                    "member1": m1,
+                    "name1": seed_world.names[m1],
+                    "member2": m2,
+                    "name2": seed_world.names[m2],
+                    "member3": m3,
+                    "name3": seed_world.names[m3],
+                    "papers": len(ps),
+                    "first_year": min(years),
+                    "last_year": max(years),
+                }
+            )
     expected.sort(key=lambda r: (-r["papers"], r["name1"], r["name2"], r["name3"]))
     rows = kq.run(seed_engine, "recurring-teams").rows
     assert rows == expected
     assert rows[0]["papers"] == 14 and {rows[0]["name1"], rows[0]["name2"], rows[0]["name3"]} == {
-        "Chuhan Wu", "Fangzhao Wu", "Tao Qi"}
+        "Chuhan Wu",
+        "Fangzhao Wu",
+        "Tao Qi",
+    }
 
 
 def test_papers_with_code(seed_engine, seed_world: World) -> None:
@@ -442,8 +573,16 @@ def test_papers_with_code(seed_engine, seed_world: World) -> None:
     for p in seed_world.papers.values():
         if p.code:
             for repo, name, url, _ in p.repos or [(None, None, None, None)]:
-                expected.append({"paper": p.iri, "title": p.title, "issued": p.issued, "repository": repo,
-                                 "repository_name": name, "url": url})
+                expected.append(
+                    {
+                        "paper": p.iri,
+                        "title": p.title,
+                        "issued": p.issued,
+                        "repository": repo,
+                        "repository_name": name,
+                        "url": url,
+                    }
+                )
     expected.sort(key=lambda r: (r["issued"], r["title"], r["paper"], r["repository"] or ""))
     rows = kq.run(seed_engine, "papers-with-code").rows
     assert rows == expected
@@ -461,13 +600,24 @@ def test_code_release(seed_engine, seed_world: World) -> None:
             by_org[slug].append(p)
     for slug, ps in by_org.items():
         rows_exp.append(("organization", M.org(slug).value, ALIASES.orgs[slug].label, ps))
-    expected = [{"kind": k, "who": w, "name": n, "papers": len(ps), "with_code": sum(p.code for p in ps),
-                 "code_pct": 100 * sum(p.code for p in ps) // len(ps)} for k, w, n, ps in rows_exp]
+    expected = [
+        {
+            "kind": k,
+            "who": w,
+            "name": n,
+            "papers": len(ps),
+            "with_code": sum(p.code for p in ps),
+            "code_pct": 100 * sum(p.code for p in ps) // len(ps),
+        }
+        for k, w, n, ps in rows_exp
+    ]
     expected.sort(key=lambda r: (r["kind"], -r["papers"], -r["with_code"], r["name"], r["who"]))
     rows = kq.run(seed_engine, "code-release", author=OWNER).rows
     assert rows == expected
-    assert {r["name"]: r["code_pct"] for r in rows if r["kind"] == "organization"} == {"Tencent": 100,
-                                                                                        "Tencent AI Lab": 0}
+    assert {r["name"]: r["code_pct"] for r in rows if r["kind"] == "organization"} == {
+        "Tencent": 100,
+        "Tencent AI Lab": 0,
+    }
 
 
 def test_shared_code(seed_engine, seed_world: World) -> None:
@@ -478,11 +628,23 @@ def test_shared_code(seed_engine, seed_world: World) -> None:
         for account in [r[3] for r in p.repos] + p.accounts:
             acc[account][1].add(p.iri)
             acc[account][2] |= p.people
-    expected = sorted(((account, ALIASES.orgs[s].label if (s := account_org(account)) else None,
-                        len(repos), len(papers), len(people)) for account, (repos, papers, people) in acc.items()),
-                      key=lambda r: (-r[3], -r[4], -r[2], r[0]))
+    expected = sorted(
+        (
+            (
+                account,
+                ALIASES.orgs[s].label if (s := account_org(account)) else None,
+                len(repos),
+                len(papers),
+                len(people),
+            )
+            for account, (repos, papers, people) in acc.items()
+        ),
+        key=lambda r: (-r[3], -r[4], -r[2], r[0]),
+    )
     rows = kq.run(seed_engine, "shared-code").rows
-    assert [(r["account"], r["org_label"], r["repositories"], r["papers"], r["people"]) for r in rows] == expected
+    assert [
+        (r["account"], r["org_label"], r["repositories"], r["papers"], r["people"]) for r in rows
+    ] == expected
     assert (rows[0]["account_name"], rows[0]["url"]) == ("Tencent", "https://github.com/Tencent")
     assert len(rows) == 4  # 6 GitHub repositories under 3 owners, and one Hugging Face account
 
@@ -495,23 +657,39 @@ def _shortest_paths(w: World, a: str, b: str, max_hops: int = 3) -> list[list[st
             nbrs[x] |= p.people - {x}
     paths = [[a]]
     for _ in range(max_hops):
-        paths = [path + [n] for path in paths for n in sorted(nbrs[path[-1]]) if n not in path]
+        paths = [[*path, n] for path in paths for n in sorted(nbrs[path[-1]]) if n not in path]
         done = [path[1:-1] for path in paths if path[-1] == b]
         if done:
             return done
     return []
 
 
-@pytest.mark.parametrize(("a", "b"), [("Zed Far", OWNER), ("Yuxin Jiang", "Tao Qi"), (OWNER, "Tao Qi"),
-                                      ("Sam Stranger", "Yuxin Jiang"), ("Zed Far", "Tina Bridge")])
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Zed Far", OWNER),
+        ("Yuxin Jiang", "Tao Qi"),
+        (OWNER, "Tao Qi"),
+        ("Sam Stranger", "Yuxin Jiang"),
+        ("Zed Far", "Tina Bridge"),
+    ],
+)
 def test_collaboration_path(two_engine, two_world: World, a: str, b: str) -> None:
     paths = _shortest_paths(two_world, person(a), person(b))
     hops = len(paths[0]) + 1
-    expected = sorted(({"hops": hops,
-                        "via1": via[0] if via else None, "via1_name": two_world.names[via[0]] if via else None,
-                        "via2": via[1] if len(via) > 1 else None,
-                        "via2_name": two_world.names[via[1]] if len(via) > 1 else None} for via in paths),
-                      key=lambda r: (r["via1_name"] or "", r["via2_name"] or ""))
+    expected = sorted(
+        (
+            {
+                "hops": hops,
+                "via1": via[0] if via else None,
+                "via1_name": two_world.names[via[0]] if via else None,
+                "via2": via[1] if len(via) > 1 else None,
+                "via2_name": two_world.names[via[1]] if len(via) > 1 else None,
+            }
+            for via in paths
+        ),
+        key=lambda r: (r["via1_name"] or "", r["via2_name"] or ""),
+    )
     assert kq.run(two_engine, "collaboration-path", author=a, other=b).rows == expected
 
 
@@ -523,18 +701,32 @@ def test_collaboration_path_beyond_three_steps_is_empty(two_engine, two_world: W
 
 
 def test_cross_listed_and_category_pairs(two_engine, two_world: World) -> None:
-    cross = sorted(({"paper": p.iri, "title": p.title, "issued": p.issued, "primary": p.categories[0], "also": c}
-                    for p in two_world.papers.values() for c in p.categories[1:]),
-                   key=lambda r: (r["issued"], r["title"], r["paper"], r["also"]))
+    cross = sorted(
+        (
+            {"paper": p.iri, "title": p.title, "issued": p.issued, "primary": p.categories[0], "also": c}
+            for p in two_world.papers.values()
+            for c in p.categories[1:]
+        ),
+        key=lambda r: (r["issued"], r["title"], r["paper"], r["also"]),
+    )
     assert kq.run(two_engine, "cross-listed").rows == cross
     assert [r["also"] for r in cross] == ["cs.AI", "cs.LG"]
     pairs: dict[tuple[str, str], list[P]] = defaultdict(list)
     for p in two_world.papers.values():
         for c1, c2 in itertools.combinations(sorted(p.categories), 2):
             pairs[c1, c2].append(p)
-    expected = sorted(({"category1": c1, "category2": c2, "papers": len(ps),
-                        "people": len(set().union(*(p.people for p in ps)))} for (c1, c2), ps in pairs.items()),
-                      key=lambda r: (-r["papers"], r["category1"], r["category2"]))
+    expected = sorted(
+        (
+            {
+                "category1": c1,
+                "category2": c2,
+                "papers": len(ps),
+                "people": len(set().union(*(p.people for p in ps))),
+            }
+            for (c1, c2), ps in pairs.items()
+        ),
+        key=lambda r: (-r["papers"], r["category1"], r["category2"]),
+    )
     assert kq.run(two_engine, "category-pairs").rows == expected
 
 
@@ -544,13 +736,22 @@ def test_cross_listing_absent_from_the_seed(seed_engine, seed_world: World) -> N
 
 
 def test_unknowns(seed_engine, seed_world: World) -> None:
-    expected = sorted(({"paper": p.iri, "title": p.title, "issued": p.issued, "truncated": p.truncated,
-                        "visible_authors": sum(pos is not None for _, pos in p.authors),
-                        "inferred_authors": sum(pos is None for _, pos in p.authors),
-                        "year_inferred": p.year_inferred}
-                       for p in seed_world.papers.values()
-                       if p.truncated or p.year_inferred or any(pos is None for _, pos in p.authors)),
-                      key=lambda r: (r["issued"], r["title"], r["paper"]))
+    expected = sorted(
+        (
+            {
+                "paper": p.iri,
+                "title": p.title,
+                "issued": p.issued,
+                "truncated": p.truncated,
+                "visible_authors": sum(pos is not None for _, pos in p.authors),
+                "inferred_authors": sum(pos is None for _, pos in p.authors),
+                "year_inferred": p.year_inferred,
+            }
+            for p in seed_world.papers.values()
+            if p.truncated or p.year_inferred or any(pos is None for _, pos in p.authors)
+        ),
+        key=lambda r: (r["issued"], r["title"], r["paper"]),
+    )
     rows = kq.run(seed_engine, "unknowns").rows
     assert rows == expected
     assert sum(r["inferred_authors"] for r in rows) == 17 and sum(r["truncated"] for r in rows) == 47
@@ -572,7 +773,9 @@ def test_new_collaborators(seed_engine, seed_world: World, as_of: str, months: i
     for c, ps in seed_world.coauthors(me).items():
         first = min(p.issued for p in ps)
         if cutoff < first <= day:
-            expected.append({"coauthor": c, "name": seed_world.names[c], "first_joint": first, "papers": len(ps)})
+            expected.append(
+                {"coauthor": c, "name": seed_world.names[c], "first_joint": first, "papers": len(ps)}
+            )
     expected.sort(key=lambda r: (-r["first_joint"].toordinal(), r["name"]))
     rows = kq.run(seed_engine, "new-collaborators", author=OWNER, as_of=as_of, months=months).rows
     assert rows == expected
@@ -590,8 +793,15 @@ def test_most_collaborative(two_engine, two_world: World) -> None:
         co = two_world.coauthors(who)
         joint = {p.iri: p for ps in co.values() for p in ps}
         if co:
-            expected.append({"person": who, "name": name, "coauthors": len(co), "papers": len(joint),
-                             "truncated_papers": sum(p.truncated for p in joint.values())})
+            expected.append(
+                {
+                    "person": who,
+                    "name": name,
+                    "coauthors": len(co),
+                    "papers": len(joint),
+                    "truncated_papers": sum(p.truncated for p in joint.values()),
+                }
+            )
     expected.sort(key=lambda r: (-r["coauthors"], -r["papers"], r["name"], r["person"]))
     rows = kq.run(two_engine, "most-collaborative").rows
     assert rows == expected
@@ -721,7 +931,7 @@ HOSTILE_NAMES = [
     'Wu" } UNION { ?s ?p ?o } #',
     "Wu' } UNION { ?s ?p ?o } #",
     'Chuhan Wu"@en . ?s ?p ?o . FILTER("a"="a',
-    "Wu\\\" } ; DROP ALL ; #",
+    'Wu\\" } ; DROP ALL ; #',
     'x"""\n} UNION { ?s ?p ?o }\n#',
 ]
 HOSTILE_IRIS = [
@@ -737,8 +947,9 @@ def _nquads(store: KGStore) -> list[str]:
 
 
 @pytest.mark.parametrize("hostile", HOSTILE_NAMES + HOSTILE_IRIS)
-def test_hostile_people_find_nobody_and_change_nothing(hostile: str, seed_memory_store: KGStore,
-                                                       seed_rdflib) -> None:
+def test_hostile_people_find_nobody_and_change_nothing(
+    hostile: str, seed_memory_store: KGStore, seed_rdflib
+) -> None:
     before = _nquads(seed_memory_store)
     for engine in (kq.OxigraphEngine(seed_memory_store), seed_rdflib):
         with pytest.raises(kq.ParameterError):
@@ -782,8 +993,10 @@ def test_hostile_iris_are_refused(hostile: str, seed_memory_store: KGStore, seed
 
 
 def test_values_block_placement_and_escaping() -> None:
-    text = ("# a comment with { brace\nPREFIX ex: <http://ex.org/a#>\n"
-            "SELECT ?name WHERE { ?p ex:name '{not here}' . FILTER(?x < ?y) ?p ex:n ?name }")
+    text = (
+        "# a comment with { brace\nPREFIX ex: <http://ex.org/a#>\n"
+        "SELECT ?name WHERE { ?p ex:name '{not here}' . FILTER(?x < ?y) ?p ex:n ?name }"
+    )
     out = with_values(text, {"name": ox.Literal('a"} #\nb')})
     assert out.index("VALUES") > out.index("WHERE {")
     assert 'VALUES (?name) { ("a\\"} #\\nb") }' in out
@@ -799,8 +1012,13 @@ def test_name_binding_agrees_with_python_for_any_text(seed_memory_store: KGStore
     names = list(seed_world.names.values())
 
     @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
-    @given(st.one_of(st.sampled_from(names), st.text(min_size=1, max_size=40),
-                     st.sampled_from(names).map(lambda n: n + '" } UNION { ?s ?p ?o } #')))
+    @given(
+        st.one_of(
+            st.sampled_from(names),
+            st.text(min_size=1, max_size=40),
+            st.sampled_from(names).map(lambda n: n + '" } UNION { ?s ?p ?o } #'),
+        )
+    )
     def check(text: str) -> None:
         expected = sorted(p for p, n in seed_world.names.items() if n == text)
         bindings = {"name": ox.Literal(text)}

@@ -40,14 +40,16 @@ def _print_list() -> None:
             console.print(Text("    " + q.question))
         for p in q.params:
             default = f", default {p.default}" if p.default is not None else ""
-            console.print(Text(f"    --param {p.name}=… ({p.type}, e.g. {p.example!r}{default}) {p.description}"))
+            console.print(
+                Text(f"    --param {p.name}=… ({p.type}, e.g. {p.example!r}{default}) {p.description}")
+            )
         if q.columns:
             console.print(Text("    columns: " + ", ".join(c.name for c in q.columns)))
         for note in q.notes:
             console.print(Text("    note: " + note))
 
 
-def _table(result) -> Table:  # noqa: ANN001  (a QueryResult)
+def _table(result) -> Table:
     from kg.query.results import display
 
     table = Table(show_header=True, header_style="bold")
@@ -61,10 +63,12 @@ def _table(result) -> Table:  # noqa: ANN001  (a QueryResult)
 @app.command("query")
 def query_command(
     name: str = typer.Argument(None, help="A library query (see --list), e.g. coauthors."),
-    param: list[str] = typer.Option([], "--param", "-p", help='Parameter NAME=VALUE, e.g. author="Chuhan Wu" '
-                                    "(repeatable)."),
-    fmt: str = typer.Option("table", "--format", "-f", help="Output: table, csv, tsv, json (W3C SPARQL "
-                            "results), md."),
+    param: list[str] = typer.Option(
+        [], "--param", "-p", help='Parameter NAME=VALUE, e.g. author="Chuhan Wu" (repeatable).'
+    ),
+    fmt: str = typer.Option(
+        "table", "--format", "-f", help="Output: table, csv, tsv, json (W3C SPARQL results), md."
+    ),
     limit: int = typer.Option(None, "--limit", "-n", min=0, help="Keep the first N rows."),
     store: Path = typer.Option(DEFAULT_STORE, "--store", "-s", help="Store folder (embedded Oxigraph)."),
     endpoint: str = typer.Option(None, "--endpoint", help="Run on this SPARQL endpoint URL instead."),
@@ -75,8 +79,16 @@ def query_command(
     show: bool = typer.Option(False, "--show", help="Print the query text instead of running it."),
 ) -> None:
     """Ask the graph a question: `kg query coauthors --param author="Chuhan Wu"`."""
-    from kg.query import ParameterError, QueryError, QueryFileError, get_engine, load_query, parse_query
-    from kg.query import get_query, run
+    from kg.query import (
+        ParameterError,
+        QueryError,
+        QueryFileError,
+        get_engine,
+        get_query,
+        load_query,
+        parse_query,
+        run,
+    )
 
     if list_queries:
         _print_list()
@@ -105,8 +117,11 @@ def query_command(
         if query.title:
             console.print(Text(query.title, style="bold"))
         console.print(_table(result))
-        console.print(Text(f"{len(result)} rows" + (f" · {n}" if (n := " ".join(query.notes)) else ""),
-                           style="dim"))
+        console.print(
+            Text(f"{len(result)} rows" + (f" · {n}" if (n := " ".join(query.notes)) else ""), style="dim")
+        )
         return
-    out = {"csv": result.to_csv, "tsv": result.to_tsv, "json": result.to_json, "md": result.to_markdown}[fmt]()
+    out = {"csv": result.to_csv, "tsv": result.to_tsv, "json": result.to_json, "md": result.to_markdown}[
+        fmt
+    ]()
     sys.stdout.write(out if out.endswith("\n") else out + "\n")

@@ -26,9 +26,24 @@ from kg.query.results import QueryResult, Term
 from kg.store import KGStore
 
 __all__ = [
-    "Engine", "OxigraphEngine", "Param", "ParameterError", "Query", "QueryError", "QueryFileError",
-    "QueryResult", "RdflibEngine", "RemoteEngine", "Term", "get_engine", "get_query", "library",
-    "load_query", "parse_query", "resolve", "run",
+    "Engine",
+    "OxigraphEngine",
+    "Param",
+    "ParameterError",
+    "Query",
+    "QueryError",
+    "QueryFileError",
+    "QueryResult",
+    "RdflibEngine",
+    "RemoteEngine",
+    "Term",
+    "get_engine",
+    "get_query",
+    "library",
+    "load_query",
+    "parse_query",
+    "resolve",
+    "run",
 ]
 
 ENGINES = ("oxigraph", "rdflib")
@@ -79,8 +94,15 @@ def _wrap(store: ox.Store) -> KGStore:
     return kg_store
 
 
-def run(store_or_path: Any, name_or_sparql: str | Path | Query, *, engine: str = "oxigraph",
-        endpoint: str | None = None, limit: int | None = None, **params: Any) -> QueryResult:
+def run(
+    store_or_path: Any,
+    name_or_sparql: str | Path | Query,
+    *,
+    engine: str = "oxigraph",
+    endpoint: str | None = None,
+    limit: int | None = None,
+    **params: Any,
+) -> QueryResult:
     """Run a library query (by name), a ``.rq`` file or SPARQL text, with bound parameters.
 
     ``store_or_path`` is a :class:`~kg.store.KGStore`, its folder, a pyoxigraph ``Store``,

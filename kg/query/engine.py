@@ -43,8 +43,9 @@ class OxigraphEngine:
             if isinstance(self.store, KGStore):
                 res = self.store.query(sparql, substitutions=subs or None)
             else:
-                res = self.store.query(sparql, prefixes=PREFIXES, substitutions=subs or None,
-                                       use_default_graph_as_union=True)
+                res = self.store.query(
+                    sparql, prefixes=PREFIXES, substitutions=subs or None, use_default_graph_as_union=True
+                )
         except SyntaxError as e:
             raise QueryError(f"SPARQL syntax error: {e}") from None
         except (OSError, ValueError, RuntimeError) as e:  # e.g. a bound variable not projected

@@ -104,9 +104,16 @@ def parse_query(text: str, *, name: str = "query", path: Path | None = None) -> 
         if p.name in seen:
             raise QueryFileError(f"{where}: parameter {p.name!r} is declared twice")
         seen.add(p.name)
-    return Query(name=name, text=text, path=path, title=" ".join(fields.get("title", [])),
-                 question=" ".join(fields.get("question", [])), params=tuple(params),
-                 columns=tuple(columns), notes=tuple(notes))
+    return Query(
+        name=name,
+        text=text,
+        path=path,
+        title=" ".join(fields.get("title", [])),
+        question=" ".join(fields.get("question", [])),
+        params=tuple(params),
+        columns=tuple(columns),
+        notes=tuple(notes),
+    )
 
 
 def _param(value: str, where: str, lineno: int) -> Param:
@@ -117,12 +124,14 @@ def _param(value: str, where: str, lineno: int) -> Param:
     if not _NAME.match(name):
         raise QueryFileError(f"{where}:{lineno}: {name!r} is not a SPARQL variable name")
     if kind not in PARAM_TYPES:
-        raise QueryFileError(f"{where}:{lineno}: parameter {name!r} has unknown type {kind!r} "
-                             f"(one of {', '.join(PARAM_TYPES)})")
+        raise QueryFileError(
+            f"{where}:{lineno}: parameter {name!r} has unknown type {kind!r} "
+            f"(one of {', '.join(PARAM_TYPES)})"
+        )
     default = None
     rest = parts[2:]
     if rest and rest[-1].startswith("default:"):
-        default = rest.pop()[len("default:"):].strip()
+        default = rest.pop()[len("default:") :].strip()
     example = rest[0] if rest else ""
     description = " | ".join(rest[1:])
     return Param(name, kind, example, description, default)

@@ -35,7 +35,9 @@ ORGS = """PREFIX org: <http://www.w3.org/ns/org#>
 PREFIX dcterms: <http://purl.org/dc/terms/>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 SELECT DISTINCT ?iri ?slug ?label WHERE {
-  ?iri a org:Organization . OPTIONAL { ?iri dcterms:identifier ?slug } OPTIONAL { ?iri rdfs:label ?label } }"""
+  ?iri a org:Organization .
+  OPTIONAL { ?iri dcterms:identifier ?slug }
+  OPTIONAL { ?iri rdfs:label ?label } }"""
 TOPICS = """PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 SELECT DISTINCT ?iri ?notation ?label WHERE {
   ?iri skos:notation ?notation . OPTIONAL { ?iri skos:prefLabel ?label } }"""
@@ -65,8 +67,10 @@ def _near(wanted: str, candidates: dict[str, str]) -> str:
 def _unique(kind: str, value: str, found: set[str], shown: dict[str, str]) -> ox.NamedNode:
     if len(found) == 1:
         return ox.NamedNode(next(iter(found)))
-    raise ParameterError(f"{len(found)} {kind}s match {value!r}: "
-                         f"{', '.join(f'{shown.get(i, i)} <{i}>' for i in sorted(found))}; give an IRI")
+    raise ParameterError(
+        f"{len(found)} {kind}s match {value!r}: "
+        f"{', '.join(f'{shown.get(i, i)} <{i}>' for i in sorted(found))}; give an IRI"
+    )
 
 
 def resolve_person(engine: Engine, value: str) -> ox.NamedNode:
@@ -92,12 +96,12 @@ def resolve_org(engine: Engine, value: str) -> ox.NamedNode:
     if iri is not None and any(r["iri"] == iri.value for r in rows):
         return iri
     key = fold(value)
-    found = {str(r["iri"]) for r in rows
-             if key in (fold(str(r["slug"] or "")), fold(str(r["label"] or "")))}
+    found = {str(r["iri"]) for r in rows if key in (fold(str(r["slug"] or "")), fold(str(r["label"] or "")))}
     if not found:
         cands = {fold(str(r[k])): str(r[k]) for r in rows for k in ("slug", "label") if r[k]}
-        raise ParameterError(f"no organization with slug, label or IRI {value!r} in the graph"
-                             f"{_near(key, cands)}")
+        raise ParameterError(
+            f"no organization with slug, label or IRI {value!r} in the graph{_near(key, cands)}"
+        )
     return _unique("organization", value, found, {str(r["iri"]): str(r["label"]) for r in rows})
 
 
@@ -119,8 +123,9 @@ def resolve_topic(engine: Engine, value: str) -> ox.NamedNode:
         found = {str(r["iri"]) for r in rows if r["label"] and fold(str(r["label"])) == key}
     if not found:
         cands = {fold(str(r[k])): str(r[k]) for r in rows for k in ("notation", "label") if r[k]}
-        raise ParameterError(f"no topic with notation, code, label or IRI {value!r} in the graph"
-                             f"{_near(key, cands)}")
+        raise ParameterError(
+            f"no topic with notation, code, label or IRI {value!r} in the graph{_near(key, cands)}"
+        )
     return _unique("topic", value, found, {str(r["iri"]): str(r["notation"]) for r in rows})
 
 
@@ -172,8 +177,9 @@ def bind(query: Query, values: Mapping[str, Any], engine: Engine) -> dict[str, o
         if not _VAR.match(name):
             raise ParameterError(f"{name!r} is not a valid parameter name")
         if declared and name not in declared:
-            raise ParameterError(f"{query.name} has no parameter {name!r} "
-                                 f"(it takes: {', '.join(declared) or 'none'})")
+            raise ParameterError(
+                f"{query.name} has no parameter {name!r} (it takes: {', '.join(declared) or 'none'})"
+            )
     out: dict[str, ox.Term] = {}
     for name, p in declared.items():
         if name in values and values[name] is not None:
@@ -181,8 +187,9 @@ def bind(query: Query, values: Mapping[str, Any], engine: Engine) -> dict[str, o
         elif p.default is not None:
             out[name] = to_term(p, p.default, engine)
         else:
-            raise ParameterError(f"{query.name} needs parameter {name!r} ({p.type}, e.g. "
-                                 f"--param {name}={p.example!r})")
+            raise ParameterError(
+                f"{query.name} needs parameter {name!r} ({p.type}, e.g. --param {name}={p.example!r})"
+            )
     for name, value in values.items():
         if name not in declared:
             out[name] = to_term(Param(name, "string"), value, engine)

@@ -81,14 +81,17 @@ def with_values(sparql: str, bindings: Mapping[str, ox.Term]) -> str:
     at = _first_group_brace(sparql)
     if at < 0:
         raise QueryError("cannot find the WHERE clause to bind parameters into")
-    return f"{sparql[:at + 1]}\n  {values_block(bindings)}\n{sparql[at + 1:]}"
+    return f"{sparql[: at + 1]}\n  {values_block(bindings)}\n{sparql[at + 1 :]}"
 
 
 def with_prefixes(sparql: str) -> str:
     """Declare the project's usual prefixes that the query uses without declaring them."""
     declared = {m.group(1) or "" for m in _DECLARED.finditer(sparql)}
-    missing = [f"PREFIX {p}: <{iri}>" for p, iri in PREFIXES.items()
-               if p not in declared and re.search(rf"(?<![\w<]){re.escape(p)}:", sparql)]
+    missing = [
+        f"PREFIX {p}: <{iri}>"
+        for p, iri in PREFIXES.items()
+        if p not in declared and re.search(rf"(?<![\w<]){re.escape(p)}:", sparql)
+    ]
     return "\n".join([*missing, sparql]) if missing else sparql
 
 
@@ -112,19 +115,28 @@ class RemoteEngine:
 
         text = with_values(with_prefixes(sparql), bindings)
         try:
-            resp = requests.post(self.url, data={"query": text}, timeout=self.timeout,
-                                 headers={"Accept": "application/sparql-results+json"})
+            resp = requests.post(
+                self.url,
+                data={"query": text},
+                timeout=self.timeout,
+                headers={"Accept": "application/sparql-results+json"},
+            )
         except requests.RequestException as e:
             raise QueryError(f"cannot reach the SPARQL endpoint {self.url}: {e}") from None
         if resp.status_code != 200:
-            raise QueryError(f"the SPARQL endpoint {self.url} answered HTTP {resp.status_code}: "
-                             f"{resp.text[:500].strip()}")
+            raise QueryError(
+                f"the SPARQL endpoint {self.url} answered HTTP {resp.status_code}: {resp.text[:500].strip()}"
+            )
         try:
             doc = resp.json()
             columns = list(doc["head"]["vars"])
-            terms = [{k: Term.from_json(v) for k, v in b.items() if k in columns}
-                     for b in doc["results"]["bindings"]]
+            terms = [
+                {k: Term.from_json(v) for k, v in b.items() if k in columns}
+                for b in doc["results"]["bindings"]
+            ]
         except (ValueError, KeyError, TypeError) as e:
-            raise QueryError(f"the SPARQL endpoint {self.url} did not return SELECT results as "
-                             f"SPARQL JSON ({e!r}): {resp.text[:200].strip()}") from None
+            raise QueryError(
+                f"the SPARQL endpoint {self.url} did not return SELECT results as "
+                f"SPARQL JSON ({e!r}): {resp.text[:200].strip()}"
+            ) from None
         return QueryResult(columns, terms, text)

@@ -20,10 +20,24 @@ import pyoxigraph as ox
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
-_INTEGER_TYPES = {XSD + t for t in (
-    "integer", "int", "long", "short", "byte", "nonNegativeInteger", "positiveInteger",
-    "nonPositiveInteger", "negativeInteger", "unsignedLong", "unsignedInt", "unsignedShort",
-    "unsignedByte")}
+_INTEGER_TYPES = {
+    XSD + t
+    for t in (
+        "integer",
+        "int",
+        "long",
+        "short",
+        "byte",
+        "nonNegativeInteger",
+        "positiveInteger",
+        "nonPositiveInteger",
+        "negativeInteger",
+        "unsignedLong",
+        "unsignedInt",
+        "unsignedShort",
+        "unsignedByte",
+    )
+}
 _FLOAT_TYPES = {XSD + "decimal", XSD + "double", XSD + "float"}
 _DATE = re.compile(r"^(-?\d{4,})-(\d{2})-(\d{2})")
 
@@ -136,7 +150,7 @@ class QueryResult:
     def __len__(self) -> int:
         return len(self.terms)
 
-    def __iter__(self):  # noqa: ANN204  (iterate over rows, like a list of dicts)
+    def __iter__(self):
         return iter(self.rows)
 
     def column(self, name: str) -> list[Value]:
@@ -154,9 +168,12 @@ class QueryResult:
 
     def to_json(self, indent: int | None = 2) -> str:
         """SPARQL 1.1 Query Results JSON Format (application/sparql-results+json)."""
-        doc = {"head": {"vars": self.columns},
-               "results": {"bindings": [{c: t.to_json() for c, t in r.items() if c in self.columns}
-                                        for r in self.terms]}}
+        doc = {
+            "head": {"vars": self.columns},
+            "results": {
+                "bindings": [{c: t.to_json() for c, t in r.items() if c in self.columns} for r in self.terms]
+            },
+        }
         return json.dumps(doc, indent=indent, ensure_ascii=False)
 
     def to_csv(self) -> str:
@@ -213,7 +230,7 @@ def display(t: Term | None) -> str:
     if t.type == "uri":
         for prefix, base in _DISPLAY_PREFIXES:
             if t.value.startswith(base):
-                return prefix + t.value[len(base):]
+                return prefix + t.value[len(base) :]
         return t.value
     v = t.python()
     if isinstance(v, bool):
