@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -55,3 +56,28 @@ def test_long_adversarial_sentences_are_handled() -> None:
         for art in extract_artifacts("T" * 100 + ": x", t):
             assert len(art.name) <= MAX_NAME
         default_matcher().matches(t)
+
+
+def test_a_malformed_vocabulary_refuses_the_build_naming_the_file(tmp_path, monkeypatch) -> None:
+    from conftest import AS_OF, SEED
+
+    import kg.topics.matcher as matcher_mod
+    import kg.topics.vocab as vocab_mod
+    from kg.build import BuildError, build_sources
+    from kg.store import KGStore
+
+    (tmp_path / "topics.ttl").write_text(
+        "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n"
+        "<https://w3id.org/scholarly-kg/topic/a> a skos:Concept ; skos:prefLabel \"a\", \"b\" .\n")
+    monkeypatch.setattr(vocab_mod, "ontology_dir", lambda: tmp_path)
+    vocab_mod.load_vocabulary.cache_clear()
+    monkeypatch.setattr(matcher_mod, "_DEFAULT", None)
+    store = KGStore()
+    try:
+        with pytest.raises(BuildError, match=r"topics\.ttl: <https://w3id.org/scholarly-kg/topic/a> needs "
+                                             r"exactly one skos:prefLabel, has 2"):
+            build_sources([SEED], store=store, as_of=AS_OF, validate=False)
+        assert not [g for g in store.graphs() if "source" in g.value]
+    finally:
+        vocab_mod.load_vocabulary.cache_clear()
+        matcher_mod._DEFAULT = None

@@ -30,7 +30,7 @@ from kg.rdf.namespaces import KG, PROV, RDF, RDFS, SCHEMA, SKOS, SOFTWARE, XSD
 from kg.topics.artifacts import artifacts_of, matching_repositories
 from kg.topics.keyphrases import mine_parsed
 from kg.topics.matcher import default_matcher
-from kg.topics.vocab import CANDIDATE_SCHEME, SCHEME, TOPIC_BASE, load_vocabulary
+from kg.topics.vocab import CANDIDATE_SCHEME, SCHEME, TOPIC_BASE, VocabularyError, load_vocabulary
 
 EXTRACTOR_VERSION = "1.0.0"
 EXTRACTOR = SOFTWARE[f"scholarly-kg-topics/{EXTRACTOR_VERSION}"]
@@ -57,8 +57,17 @@ def _vocabulary_labels() -> frozenset[str]:
 
 
 def topic_quads(records: ProfileRecords, mapper: ProfileMapper) -> Iterable[ox.Quad]:
-    """Topic assignments, candidate keyphrases and proposed artifacts of one source."""
-    return list(_quads(records, mapper))
+    """Topic assignments, candidate keyphrases and proposed artifacts of one source.
+
+    A malformed vocabulary refuses the build (``BuildError`` naming the file and problem),
+    so ``kg build`` reports it like any other refused source and writes nothing.
+    """
+    try:
+        return list(_quads(records, mapper))
+    except VocabularyError as e:
+        from kg.build import BuildError  # kg.build imports this module lazily, so no cycle
+
+        raise BuildError(f"the topic vocabulary is malformed: {e}") from None
 
 
 def _quads(records: ProfileRecords, mapper: ProfileMapper) -> Iterator[ox.Quad]:
