@@ -229,3 +229,33 @@ def test_docs_table_shows_real_answers(seed_memory_store: KGStore) -> None:
         assert rows[name] in doc.splitlines(), (
             f"docs/queries.md is stale for {name}: run python -m kg.query.docs"
         )
+
+
+# -- Virtuoso 7: the same library on another SPARQL 1.1 engine --------------------------------
+
+
+@pytest.fixture(scope="module")
+def virtuoso_endpoint(tmp_path_factory: pytest.TempPathFactory, seed_memory_store: KGStore):
+    """A private Virtuoso (not the session one other tests count graphs on) holding the seed."""
+    need("virtuoso-t", "Debian's virtuoso-opensource")
+    need("isql-vt", "Debian's virtuoso-opensource")
+    from kg.remote.push import push_store
+    from kg.remote.virtuoso import DEFAULT_PASSWORD, VirtuosoServer
+
+    with VirtuosoServer(tmp_path_factory.mktemp("virtuoso-queries")) as server:
+        push_store(
+            seed_memory_store, server.sparql_auth_url, auth="digest", user="dba", password=DEFAULT_PASSWORD
+        )
+        yield server.sparql_url
+
+
+@pytest.mark.virtuoso
+@pytest.mark.parametrize("name", sorted(n for n in kq.library() if not n.startswith("topic-")))
+def test_virtuoso_rows_equal_in_process_rows(
+    name: str, virtuoso_endpoint: str, seed_memory_store: KGStore
+) -> None:
+    q = kq.get_query(name)
+    local = kq.run(seed_memory_store, name, **q.example_params)
+    remote = kq.run(None, name, endpoint=virtuoso_endpoint, **q.example_params)
+    assert remote.columns == local.columns
+    assert remote.rows == local.rows
