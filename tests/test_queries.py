@@ -1002,6 +1002,9 @@ def test_values_block_placement_and_escaping() -> None:
     assert 'VALUES (?name) { ("a\\"} #\\nb") }' in out
     with pytest.raises(ValueError):
         with_values(text, {"bad name": ox.Literal("x")})
+    marked = "SELECT ?n WHERE {\n  OPTIONAL {\n    #@values\n    ?p <urn:n> ?n }\n  # not #@values\n}"
+    out = with_values(marked, {"n": ox.Literal("\\1 \\g<0>")})
+    assert out.count('VALUES (?n) { ("\\\\1 \\\\g<0>") }') == 2 and "# not #@values" in out
 
 
 def test_name_binding_agrees_with_python_for_any_text(seed_memory_store: KGStore, seed_world: World) -> None:

@@ -74,14 +74,21 @@ def _first_group_brace(sparql: str) -> int:
     return -1
 
 
+_MARK = re.compile(r"(?m)^([ \t]*)#@values[ \t]*$")
+
+
 def with_values(sparql: str, bindings: Mapping[str, ox.Term]) -> str:
-    """The query with a ``VALUES`` block for ``bindings`` at the start of its WHERE group."""
+    """The query with a ``VALUES`` block for ``bindings`` at the start of its WHERE group
+    (and at every ``#@values`` line)."""
     if not bindings:
         return sparql
     at = _first_group_brace(sparql)
     if at < 0:
         raise QueryError("cannot find the WHERE clause to bind parameters into")
-    return f"{sparql[: at + 1]}\n  {values_block(bindings)}\n{sparql[at + 1 :]}"
+    block = values_block(bindings)
+    head, tail = sparql[: at + 1], sparql[at + 1 :]
+    tail = _MARK.sub(lambda m: m.group(1) + block, tail)  # a function: no escapes processed
+    return f"{head}\n  {block}\n{tail}"
 
 
 def with_prefixes(sparql: str) -> str:
