@@ -149,6 +149,7 @@ def main() -> None:
     ap.add_argument("--validate", action="store_true", help="also time the SHACL check at 1k papers")
     ap.add_argument("--topics", action="store_true", help="builds include the topic enrichment")
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--sizes", type=int, nargs="+", help="paper counts to run instead of 1k 10k [100k]")
     ap.add_argument("--child", nargs=4, metavar=("MODE", "PAGE", "STORE", "TOPICS"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -156,7 +157,7 @@ def main() -> None:
         fn = {"build": child_build, "baseline": child_baseline, "validate": child_validate}[mode]
         print(json.dumps(fn(Path(page), Path(store), topics == "1")))
         return
-    sizes = [1_000, 10_000] + ([100_000] if args.big else [])
+    sizes = args.sizes or [1_000, 10_000] + ([100_000] if args.big else [])
     with tempfile.TemporaryDirectory(prefix="kg-bench-") as d:
         tmp = Path(d)
         print(f"median of {args.runs} runs; python {sys.version.split()[0]}; times in seconds")
