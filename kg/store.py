@@ -154,7 +154,9 @@ class KGStore:
         staged = Staged(graph, holder, fresh)
         try:
             for batch in _batches(quads, batch_size):
-                self.ox.bulk_extend([ox.Quad(q.subject, q.predicate, q.object, holder) for q in batch])
+                if not (fresh and all(q.graph_name == holder for q in batch)):  # re-tag only if needed
+                    batch = [ox.Quad(q.subject, q.predicate, q.object, holder) for q in batch]
+                self.ox.bulk_extend(batch)
                 if on_batch:
                     on_batch(len(batch))
         except BaseException:
