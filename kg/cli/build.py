@@ -108,8 +108,10 @@ def stats(
     store: Path = STORE_OPTION,
     void: bool = typer.Option(False, "--void", help="Print a VoID description (Turtle) instead."),
 ) -> None:
-    """Counts of papers, people, organizations, topics, repositories and triples, per class and
-    per property; ``--void`` prints them as a VoID description of the dataset."""
+    """Counts: papers, people, orgs, topics, repositories, triples; per class; per property.
+
+    With --void, a VoID description (Turtle) of the dataset and of each named graph instead.
+    """
     from kg.void import curie, dataset_stats, void_turtle
 
     try:
