@@ -30,7 +30,7 @@ import pyoxigraph as ox
 import requests
 
 from kg.remote._proc import die_with_parent
-from kg.store import STAGING_PREFIX, KGStore, StoreError
+from kg.store import KGStore, StoreError
 
 DEFAULT_PORT = 7878
 DEFAULT_TIMEOUT = 30.0
@@ -70,10 +70,8 @@ def snapshot(store: str | Path | KGStore, target: Path) -> Path:
         source.ox.backup(str(target))
     except OSError as e:
         raise ServeError(f"cannot copy the store {source.path} to {target}: {e}") from None
-    copy = ox.Store(str(target))
-    for g in list(copy.named_graphs()):
-        if isinstance(g, ox.NamedNode) and g.value.startswith(STAGING_PREFIX):
-            copy.remove_graph(g)
+    copy = KGStore(target)
+    copy.drop_staging()  # staging graphs and half-done first loads (hidden by catalog marks)
     copy.flush()
     del copy
     return target
