@@ -7,7 +7,6 @@ from collections.abc import Iterable
 import pyoxigraph as ox
 import rdflib
 
-
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
