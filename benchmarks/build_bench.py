@@ -68,15 +68,15 @@ def _rss_mb() -> float:
 
 def _topics(enabled: bool) -> None:
     """Leave the topic enrichment out of the build (it is measured on its own)."""
-    import kg.build
+    import kg.builder
 
     if not enabled:
-        kg.build.extra_quads = lambda records, mapper: ()
+        kg.builder.extra_quads = lambda records, mapper: ()
 
 
 def child_build(page: Path, store: Path, topics: bool) -> dict[str, float]:
     """One run of the real path, in this (fresh) process."""
-    from kg.build import build_sources, extra_quads
+    from kg.builder import build_sources, extra_quads
     from kg.extract import read_profile
     from kg.rdf.mapping import BuildInfo, ProfileMapper
 
@@ -106,7 +106,7 @@ def child_baseline(page: Path, store: Path, topics: bool) -> dict[str, float]:
     """pyoxigraph bulk_extend of pre-built quads vs KGStore.stage + commit of the same list."""
     import pyoxigraph as ox
 
-    from kg.build import extra_quads
+    from kg.builder import extra_quads
     from kg.extract import read_profile
     from kg.rdf.mapping import BuildInfo, ProfileMapper
     from kg.store import KGStore
@@ -128,7 +128,7 @@ def child_baseline(page: Path, store: Path, topics: bool) -> dict[str, float]:
 
 
 def child_validate(page: Path, store: Path, topics: bool) -> dict[str, float]:
-    from kg.build import build_sources
+    from kg.builder import build_sources
 
     _topics(topics)
     t = time.perf_counter()

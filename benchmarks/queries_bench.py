@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import kg.query as kq  # noqa: E402
-from kg.build import build_sources  # noqa: E402
+from kg.builder import build_sources  # noqa: E402
 from kg.extract import read_profile  # noqa: E402
 from kg.extract.writer import write_profile  # noqa: E402
 from kg.query.remote import with_values  # noqa: E402

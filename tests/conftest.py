@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from kg.build import build_sources
+from kg.builder import build_sources
 from kg.extract import read_profile
 from kg.models import ProfileRecords
 from kg.store import KGStore

@@ -13,7 +13,7 @@ import pyoxigraph as ox
 import pytest
 from conftest import AS_OF, OWNER, SEED
 
-from kg.build import BuildError, build_sources
+from kg.builder import BuildError, build_sources
 from kg.extract import read_profile
 from kg.models import ProfileRecords
 from kg.rdf.iri import Minter

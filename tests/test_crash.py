@@ -13,7 +13,7 @@ import pyoxigraph as ox
 import pytest
 from conftest import AS_OF, OWNER, SEED
 
-from kg.build import build_sources
+from kg.builder import build_sources
 from kg.extract import read_profile
 from kg.extract.profile import parse_profile
 from kg.store import CATALOG, KGStore
@@ -42,7 +42,7 @@ def synthetic_page(papers: int, *, owner: str = OWNER, variant: str = "") -> str
 
 DRIVER = textwrap.dedent("""
     import datetime as dt, sys
-    from kg.build import build_sources
+    from kg.builder import build_sources
     seen = 0
     def progress(n):
         global seen

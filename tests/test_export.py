@@ -14,7 +14,7 @@ import rdflib
 from conftest import AS_OF, SEED, need
 from rdflib.compare import isomorphic
 
-from kg.build import build_sources
+from kg.builder import build_sources
 from kg.export import FORMATS, ExportError, export_to_path
 from kg.models import ProfileRecords
 from kg.rdf.convert import to_rdflib_graph

@@ -12,7 +12,7 @@ from collections import defaultdict
 import pyoxigraph as ox
 import pytest
 
-from kg.build import build_sources
+from kg.builder import build_sources
 from kg.models import Paper, ProfileRecords
 from kg.rdf.iri import Minter
 from kg.rdf.mapping import BuildInfo, ProfileMapper

@@ -18,7 +18,7 @@ import pytest
 from conftest import AS_OF, OWNER, SEED
 
 import kg.query as kq
-from kg.build import build_sources
+from kg.builder import build_sources
 from kg.extract import read_profile
 from kg.models import ProfileRecords
 from kg.names import name_key

@@ -17,7 +17,7 @@ from conftest import AS_OF, OWNER, SEED, need
 from typer.testing import CliRunner
 
 import kg.query as kq
-from kg.build import build_sources
+from kg.builder import build_sources
 from kg.cli import app
 from kg.query.results import QueryResult, Term
 from kg.store import KGStore

@@ -13,8 +13,8 @@ import pyoxigraph as ox
 import pytest
 from typer.testing import CliRunner
 
-import kg.build
-from kg.build import build_sources
+import kg.builder
+from kg.builder import build_sources
 from kg.cli import app
 from kg.models import Paper
 from kg.rdf.mapping import ProfileMapper
@@ -179,7 +179,7 @@ def _drop_a_title(monkeypatch: pytest.MonkeyPatch) -> None:
             if not (q.subject == P and q.predicate == DCTERMS.title):
                 yield q
 
-    monkeypatch.setattr(kg.build.ProfileMapper, "paper_quads", paper_quads)
+    monkeypatch.setattr(kg.builder.ProfileMapper, "paper_quads", paper_quads)
 
 
 def test_build_refuses_an_invalid_graph_and_keeps_the_store(tmp_path: Path,

@@ -20,7 +20,7 @@ from rdflib.namespace import SKOS
 from topics_oracle import TOPIC_BASE, arxiv_concepts, concepts, paper_topics, vocabulary_graph
 from typer.testing import CliRunner
 
-from kg.build import build_sources, store_counts
+from kg.builder import build_sources, store_counts
 from kg.cli import app
 from kg.models import ProfileRecords
 from kg.rdf.iri import Minter

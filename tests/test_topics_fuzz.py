@@ -63,7 +63,7 @@ def test_a_malformed_vocabulary_refuses_the_build_naming_the_file(tmp_path, monk
 
     import kg.topics.matcher as matcher_mod
     import kg.topics.vocab as vocab_mod
-    from kg.build import BuildError, build_sources
+    from kg.builder import BuildError, build_sources
     from kg.store import KGStore
 
     (tmp_path / "topics.ttl").write_text(

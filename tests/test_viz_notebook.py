@@ -18,7 +18,7 @@ def test_network_displays_inline_in_a_notebook() -> None:
     pytest.importorskip("ipykernel")
     code = f"""
 import datetime as dt
-from kg.build import build_sources
+from kg.builder import build_sources
 from kg.store import KGStore
 from kg.viz import viz
 store = KGStore()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from conftest import AS_OF
 
-from kg.build import build_sources
+from kg.builder import build_sources
 from kg.models import Paper, ProfileRecords
 from kg.names import name_key
 from kg.store import KGStore

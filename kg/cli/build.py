@@ -8,7 +8,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from kg.build import BuildError, build_sources, store_counts
+from kg.builder import BuildError, build_sources, store_counts
 from kg.cli.app import app, console, err, fail, parse_date
 from kg.rdf.namespaces import DEFAULT_BASE_IRI
 from kg.store import DEFAULT_STORE, KGStore, StoreError

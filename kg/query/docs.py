@@ -77,7 +77,7 @@ def render(store: Any) -> str:
 def main() -> None:
     import sys
 
-    from kg.build import build_sources
+    from kg.builder import build_sources
     from kg.resources import queries_dir
     from kg.store import KGStore
 

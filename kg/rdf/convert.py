@@ -49,8 +49,8 @@ def to_rdflib_graph(triples: Iterable[ox.Quad | ox.Triple], graph: rdflib.Graph 
 
 
 def to_rdflib_dataset(quads: Iterable[ox.Quad]) -> rdflib.Dataset:
-    """Copy quads into an rdflib Dataset, one rdflib graph per named graph."""
-    ds = rdflib.Dataset()
+    """Copy quads into an rdflib Dataset, one rdflib graph per named graph (default graph = union)."""
+    ds = rdflib.Dataset(default_union=True)  # triple patterns see every named graph
     for q in quads:
         ctx = ds.graph(to_rdflib_term(q.graph_name))
         ctx.add((to_rdflib_term(q.subject), to_rdflib_term(q.predicate), to_rdflib_term(q.object)))

@@ -1,4 +1,4 @@
-"""Topic, keyphrase and proposed-artifact quads for one source (called by ``kg.build``).
+"""Topic, keyphrase and proposed-artifact quads for one source (called by ``kg.builder``).
 
 The model (new ``kg:`` terms are declared in ``ontology/kg.ttl``):
 
@@ -65,7 +65,7 @@ def topic_quads(records: ProfileRecords, mapper: ProfileMapper) -> Iterable[ox.Q
     try:
         return list(_quads(records, mapper))
     except VocabularyError as e:
-        from kg.build import BuildError  # kg.build imports this module lazily, so no cycle
+        from kg.builder import BuildError  # kg.builder imports this module lazily, so no cycle
 
         raise BuildError(f"the topic vocabulary is malformed: {e}") from None
 

@@ -1,6 +1,6 @@
 """The main job: sources -> records -> triples -> store, one source per named graph.
 
->>> from kg.build import build_sources
+>>> from kg.builder import build_sources
 >>> report = build_sources(["examples/profiles/chuhan-wu.txt"], store="kg-store",
 ...                        as_of=datetime.date(2026, 11, 26))  # doctest: +SKIP
 """

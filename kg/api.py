@@ -1,0 +1,187 @@
+"""The Python API: build a graph, then ask it questions, draw it, export it, push it.
+
+>>> import kg
+>>> g = kg.build(["examples/profiles/chuhan-wu.txt"], store=None, as_of="2026-11-26")
+>>> g.query("coauthors", author="Chuhan Wu", limit=1).rows[0]["name"]
+'Fangzhao Wu'
+
+Every ``kg`` command is a thin layer over these functions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from kg.rdf.namespaces import DEFAULT_BASE_IRI
+from kg.store import DEFAULT_STORE, KGStore
+
+if TYPE_CHECKING:  # imported lazily at call time: `import kg` stays fast
+    import networkx as nx
+    import rdflib
+    from pyvis.network import Network
+
+    from kg.builder import BuildReport
+    from kg.query import QueryResult
+    from kg.remote.push import PushReport
+    from kg.validate import ValidationResult
+
+StoreLike = KGStore | str | Path | None
+
+
+def _date(value: dt.date | str | None) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(value)
+
+
+class KnowledgeGraph:
+    """A handle on a knowledge-graph store, returned by :func:`build` and :func:`open`.
+
+    >>> g = kg.open("kg-store")                                   # doctest: +SKIP
+    >>> g.query("org-papers", org="tencent-ai").to_dataframe()    # doctest: +SKIP
+    """
+
+    def __init__(self, store: KGStore, report: BuildReport | None = None) -> None:
+        self.store = store
+        #: What the last :meth:`build` through this handle did (``None`` for :func:`open`).
+        self.last_build = report
+
+    def __repr__(self) -> str:
+        where = self.store.path or "memory"
+        return f"<KnowledgeGraph {where}: {len(self.store.graphs())} graphs>"
+
+    def build(self, sources: Sequence[str | Path], *, as_of: dt.date | str | None = None,
+              base_iri: str = DEFAULT_BASE_IRI, strict: bool = False, force: bool = False) -> BuildReport:
+        """Add or rebuild sources in this store (each in its own named graph, atomically).
+
+        >>> g.build(["examples/profiles/chuhan-wu.txt"], as_of="2026-11-26").counts["papers"]  # doctest: +SKIP
+        50
+        """
+        from kg.builder import build_sources
+
+        self.last_build = build_sources(sources, store=self.store, as_of=_date(as_of), base_iri=base_iri,
+                                        strict=strict, force=force)
+        return self.last_build
+
+    def query(self, name_or_sparql: str | Path, *, engine: str = "oxigraph", limit: int | None = None,
+              **params: Any) -> QueryResult:
+        """Run a library query by name (``"coauthors"``), a ``.rq`` file or SPARQL text.
+
+        Parameters are bound, never pasted into the query.
+
+        >>> g.query("joint-papers", author="Chuhan Wu", other="Tao Qi").rows  # doctest: +SKIP
+        """
+        from kg.query import run
+
+        return run(self.store, name_or_sparql, engine=engine, limit=limit, **params)
+
+    def stats(self) -> dict[str, int]:
+        """Distinct papers, people, organizations, topics, repositories and triples.
+
+        >>> g.stats()["people"]                                         # doctest: +SKIP
+        54
+        """
+        from kg.builder import store_counts
+
+        return store_counts(self.store)
+
+    def validate(self) -> ValidationResult:
+        """Check every committed graph against ``ontology/shapes.ttl``.
+
+        >>> g.validate().conforms                                       # doctest: +SKIP
+        True
+        """
+        from kg.validate import validate_triples
+
+        return validate_triples(self.store.quads())
+
+    def graph(self) -> rdflib.Dataset:
+        """An rdflib ``Dataset`` copy of the committed graphs, for interop with rdflib tools.
+
+        A copy in memory: use it for small graphs; query the store itself for big ones.
+        Its default graph is the union of the named graphs.
+
+        >>> ds = g.graph()                                              # doctest: +SKIP
+        >>> len(set(ds.subjects(RDF.type, FABIO.ResearchPaper)))        # doctest: +SKIP
+        50
+        """
+        return self.store.to_rdflib()
+
+    def coauthor_graph(self, *, since: int | None = None, until: int | None = None,
+                       topic: str | None = None, org: str | None = None) -> nx.Graph:
+        """The networkx co-author graph (weighted by joint papers) that the pictures use.
+
+        >>> G = g.coauthor_graph(since=2023)                           # doctest: +SKIP
+        >>> nx.community.louvain_communities(G, seed=42)               # doctest: +SKIP
+        """
+        from kg.analysis import coauthor_graph
+
+        return coauthor_graph(self.store, since=since, until=until, topic=topic, org=org)
+
+    def viz(self, view: str = "coauthors", **filters: Any) -> Network:
+        """An interactive, self-contained pyvis ``Network``; it displays inline in Jupyter.
+
+        >>> g.viz("ego", focus="Chuhan Wu", hops=1)                     # doctest: +SKIP
+        """
+        from kg.viz import viz
+
+        return viz(self.store, view=view, **filters)
+
+    def export(self, path: str | Path, *, format: str | None = None, graph: str | None = None) -> Path:
+        """Write the graph (or one named graph) to ``path``; the format follows the suffix.
+
+        >>> g.export("graph.ttl")                                       # doctest: +SKIP
+        """
+        from kg.export import export_to_path
+
+        return export_to_path(self.store, Path(path), format=format, graph=graph)
+
+    def push(self, endpoint: str, **options: Any) -> PushReport:
+        """Replace this graph's named graphs on a SPARQL 1.1 store (Graph Store Protocol).
+
+        Options are those of :func:`kg.remote.push.push_store` (``auth``, ``user``,
+        ``password``, ``graphs``, ``protocol``, ``chunk_size``...).
+
+        >>> g.push("http://127.0.0.1:8890/sparql-graph-crud-auth", auth="digest",
+        ...        user="dba", password=os.environ["KG_PASSWORD"])  # doctest: +SKIP
+        """
+        from kg.remote.push import push_store
+
+        return push_store(self.store, endpoint, **options)
+
+
+def open(store: StoreLike = DEFAULT_STORE, *, read_only: bool = False) -> KnowledgeGraph:  # noqa: A001
+    """Open an existing store folder (``read_only=True`` lets many processes read at once).
+
+    >>> g = kg.open("kg-store", read_only=True)                     # doctest: +SKIP
+    >>> g.stats()["papers"]                                         # doctest: +SKIP
+    50
+    """
+    if isinstance(store, KGStore):
+        return KnowledgeGraph(store)
+    if store is not None and not Path(store).is_dir():
+        from kg.store import StoreError
+
+        raise StoreError(f"no store at {store} (build one with kg.build or `kg build`)")
+    return KnowledgeGraph(KGStore(store, read_only=read_only))
+
+
+def build(sources: Sequence[str | Path], store: StoreLike = DEFAULT_STORE, *,
+          as_of: dt.date | str | None = None, base_iri: str = DEFAULT_BASE_IRI, strict: bool = False,
+          force: bool = False) -> KnowledgeGraph:
+    """Build sources into a store and return a handle on it.
+
+    ``store`` is a folder (default ``kg-store``), an open :class:`~kg.store.KGStore`, or
+    ``None`` for an in-memory store.  ``as_of`` is the capture date of profile pages.
+
+    >>> g = kg.build(["examples/profiles/chuhan-wu.txt"], store=None, as_of="2026-11-26")
+    >>> g.stats()["papers"]
+    50
+    """
+    kg_store = store if isinstance(store, KGStore) else KGStore(store)
+    handle = KnowledgeGraph(kg_store)
+    handle.build(sources, as_of=as_of, base_iri=base_iri, strict=strict, force=force)
+    return handle
