@@ -146,10 +146,26 @@ def export(
                               help="Only this named graph: its IRI, its source file name, or 'ontology'."),
     output: Path = typer.Option(None, "--output", "-o", help="File to write (default: standard output)."),
     sort: bool = typer.Option(False, "--sorted", help="Byte-sorted, duplicate-free lines (nt, nq only)."),
+    split_by_graph: bool = typer.Option(
+        False, "--split-by-graph",
+        help="Bulk files for triple-store loaders: one sorted file per named graph in the -o folder "
+             "(nq or nt), plus graphs.tsv; see docs/triple-stores.md."),
     store: Path = STORE_OPTION,
 ) -> None:
     """Export the store (or one named graph), streamed from Oxigraph."""
     import sys
+
+    if split_by_graph:
+        from kg.remote.bulk import BulkError, write_bulk_files
+
+        if output is None or (format or "nq") not in {"nq", "nt"}:
+            raise fail("--split-by-graph needs --format nq or nt and -o FOLDER")
+        try:
+            files = write_bulk_files(KGStore(store, read_only=True), output, format=format or "nq")
+        except (BulkError, StoreError) as e:
+            raise fail(str(e)) from None
+        err.print(f"wrote {len(files)} files to {output}", highlight=False, markup=False)
+        return
 
     from kg.export import ExportError, export_to_path, get_format
     from kg.export import export as export_stream
