@@ -25,14 +25,14 @@ the same functions.
 """
 
 from kg._version import __version__
-from kg.api import KnowledgeGraph, build, open  # noqa: A004
+from kg.api import KnowledgeGraph, build, open
 from kg.extract import read_profile
 from kg.query import run as _run_query  # noqa: F401  (makes kg.query the callable module)
 
 __all__ = ["KnowledgeGraph", "__version__", "build", "open", "query", "read_profile", "viz"]
 
 
-def __getattr__(name: str):  # noqa: ANN202
+def __getattr__(name: str):
     # kg.viz is imported on first use: pyvis and its templates are not needed to build or query.
     if name == "viz":
         import importlib

@@ -54,10 +54,12 @@ class KnowledgeGraph:
         return f"<KnowledgeGraph {where}: {len(self.store.graphs())} graphs>"
 
     def build(self, sources: Sequence[str | Path], *, as_of: dt.date | str | None = None,
-              base_iri: str = DEFAULT_BASE_IRI, strict: bool = False, force: bool = False) -> BuildReport:
+              base_iri: str = DEFAULT_BASE_IRI, strict: bool = False,
+              force: bool = False) -> BuildReport:
         """Add or rebuild sources in this store (each in its own named graph, atomically).
 
-        >>> g.build(["examples/profiles/chuhan-wu.txt"], as_of="2026-11-26").counts["papers"]  # doctest: +SKIP
+        >>> report = g.build(["examples/profiles/chuhan-wu.txt"], as_of="2026-11-26")  # doctest: +SKIP
+        >>> report.counts["papers"]                                      # doctest: +SKIP
         50
         """
         from kg.builder import build_sources
@@ -153,7 +155,7 @@ class KnowledgeGraph:
         return push_store(self.store, endpoint, **options)
 
 
-def open(store: StoreLike = DEFAULT_STORE, *, read_only: bool = False) -> KnowledgeGraph:  # noqa: A001
+def open(store: StoreLike = DEFAULT_STORE, *, read_only: bool = False) -> KnowledgeGraph:
     """Open an existing store folder (``read_only=True`` lets many processes read at once).
 
     >>> g = kg.open("kg-store", read_only=True)                     # doctest: +SKIP

@@ -15,12 +15,11 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 import requests
+from conftest import AS_OF, OWNER, SEED
 
 import kg
 from kg.models import ProfileRecords
 from kg.store import StoreError
-
-from conftest import AS_OF, OWNER, SEED
 
 
 @pytest.fixture(scope="module")

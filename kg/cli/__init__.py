@@ -5,8 +5,8 @@ Each command group lives in its own module and registers itself on :data:`app`.
 
 from __future__ import annotations
 
-from kg.cli.app import app
 from kg.cli import build as _build  # noqa: F401  (registers commands)
+from kg.cli.app import app
 
 for _mod in ("extract", "query", "viz", "topics", "remote"):
     try:

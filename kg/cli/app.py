@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+
 import typer
 from rich.console import Console
 

@@ -40,7 +40,8 @@ def to_ox_term(term: rdflib.term.Node) -> ox.Term:
     raise TypeError(f"unsupported term {term!r}")
 
 
-def to_rdflib_graph(triples: Iterable[ox.Quad | ox.Triple], graph: rdflib.Graph | None = None) -> rdflib.Graph:
+def to_rdflib_graph(triples: Iterable[ox.Quad | ox.Triple],
+                    graph: rdflib.Graph | None = None) -> rdflib.Graph:
     """Copy triples (graph names dropped) into an rdflib Graph."""
     g = graph if graph is not None else rdflib.Graph()
     for t in triples:
@@ -49,7 +50,7 @@ def to_rdflib_graph(triples: Iterable[ox.Quad | ox.Triple], graph: rdflib.Graph 
 
 
 def to_rdflib_dataset(quads: Iterable[ox.Quad]) -> rdflib.Dataset:
-    """Copy quads into an rdflib Dataset, one rdflib graph per named graph (default graph = union)."""
+    """Copy quads into an rdflib Dataset, one graph per named graph; its default graph is the union."""
     ds = rdflib.Dataset(default_union=True)  # triple patterns see every named graph
     for q in quads:
         ctx = ds.graph(to_rdflib_term(q.graph_name))

@@ -25,7 +25,8 @@ class Minter:
 
     def __post_init__(self) -> None:
         if not self.base.startswith(("http://", "https://", "urn:")) or self.base[-1] not in "/#:":
-            raise ValueError(f"base IRI must be an http(s) or urn IRI ending in '/', '#' or ':', got {self.base!r}")
+            raise ValueError("base IRI must be an http(s) or urn IRI ending in '/', '#' or ':', "
+                             f"got {self.base!r}")
         ox.NamedNode(self.base)  # raises ValueError on an invalid IRI
 
     def _iri(self, *segments: str) -> ox.NamedNode:
