@@ -9,7 +9,7 @@ in an embedded Oxigraph store, and questioned with a library of SPARQL queries.
 >>> g.stats()["papers"], g.stats()["people"]
 (50, 54)
 >>> [r["name"] for r in g.query("coauthors", author="Chuhan Wu", limit=3)]
-['Fangzhao Wu', 'Tao Qi', 'Yongfeng Huang']
+['Fangzhao Wu', 'Tao Qi', 'Linhao Zhang']
 
 Main entry points
 -----------------

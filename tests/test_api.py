@@ -176,3 +176,15 @@ def test_validate_and_rebuild_through_the_handle(handle: kg.KnowledgeGraph) -> N
     assert result.conforms and result.violations == 0
     report = handle.build([SEED], as_of=AS_OF)
     assert [s.unchanged for s in report.sources] == [True]  # same bytes, date and version
+
+
+def test_docstring_examples_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The examples in `help(kg)` and in kg.api are real: run them as doctests."""
+    import doctest
+
+    import kg.api
+
+    monkeypatch.chdir(SEED.parent.parent.parent)  # the examples use repository-relative paths
+    for module in (kg, kg.api):
+        failed, attempted = doctest.testmod(module, extraglobs={"kg": kg}, verbose=False)
+        assert attempted >= 2 and failed == 0, module.__name__
