@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ from conftest import AS_OF, OWNER, SEED
 
 import kg
 from kg.models import ProfileRecords
+from kg.remote.virtuoso import free_port
 from kg.store import StoreError
 
 
@@ -128,17 +128,11 @@ def test_export_round_trips(handle: kg.KnowledgeGraph, tmp_path: Path) -> None:
             assert len(set(parsed)) == handle.store.count()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_push_to_a_real_oxigraph_server(handle: kg.KnowledgeGraph, tmp_path: Path) -> None:
     """Push through the Graph Store Protocol to the Oxigraph server (PyPI `oxigraph`)."""
     binary = Path(sys.executable).with_name("oxigraph")
     assert binary.exists(), "the oxigraph server binary ships with the `oxigraph` dependency"
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen([str(binary), "serve", "--location", str(tmp_path / "remote"),
                              "--bind", f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
