@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from kg.cli.app import app, console, err
+from kg.query.results import QueryResult
 from kg.store import DEFAULT_STORE, StoreError
 
 FORMATS = ("table", "csv", "tsv", "json", "md")
@@ -49,12 +50,16 @@ def _print_list() -> None:
             console.print(Text("    note: " + note))
 
 
-def _table(result) -> Table:
+def _table(result: QueryResult) -> Table:
     from kg.query.results import display
 
     table = Table(show_header=True, header_style="bold")
+    rows = result.rows
     for c in result.columns:
-        table.add_column(c, overflow="fold")
+        numeric = bool(rows) and all(
+            isinstance(r[c], int | float) and not isinstance(r[c], bool) for r in rows if r[c] is not None
+        )
+        table.add_column(c, overflow="fold", justify="right" if numeric else "left")
     for row in result.terms:
         table.add_row(*(Text(display(row.get(c))) for c in result.columns))
     return table
