@@ -102,6 +102,17 @@ def with_prefixes(sparql: str) -> str:
     return "\n".join([*missing, sparql]) if missing else sparql
 
 
+_SELECT = re.compile(r"\bSELECT\s+(DISTINCT\b)?", re.IGNORECASE)
+
+
+def _outer_distinct(sparql: str) -> bool:
+    """True when the outer SELECT is DISTINCT (its SELECT comes first; sub-selects later)."""
+    code = "\n".join(line.split("#", 1)[0] if "<" not in line else line for line in sparql.splitlines())
+    m = _SELECT.search(code)
+    return bool(m and m.group(1))
+
+
+
 class RemoteEngine:
     """A SPARQL 1.1 Protocol endpoint (query via POST, results as SPARQL JSON).
 
@@ -146,4 +157,17 @@ class RemoteEngine:
                 f"the SPARQL endpoint {self.url} did not return SELECT results as "
                 f"SPARQL JSON ({e!r}): {resp.text[:200].strip()}"
             ) from None
+        if _outer_distinct(text):
+            # Virtuoso 7.2.5 can return the same row many times for a SELECT DISTINCT whose
+            # OPTIONALs hold VALUES blocks (seen on collaboration-path: 34 copies of one row,
+            # depending on how the data was loaded). The query asks for distinct rows, so
+            # enforcing it here keeps the answer the query defines.
+            seen: set[frozenset[tuple[str, Term]]] = set()
+            unique = []
+            for row in terms:
+                key = frozenset(row.items())
+                if key not in seen:
+                    seen.add(key)
+                    unique.append(row)
+            terms = unique
         return QueryResult(columns, terms, text)
