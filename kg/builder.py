@@ -101,6 +101,17 @@ def _ontology_fingerprint() -> str:
     return h.hexdigest()
 
 
+def vocabulary_fingerprint() -> str:
+    """SHA-256 of everything besides a source that shapes its graph: ontology files and aliases."""
+    import hashlib
+
+    h = hashlib.sha256(_ontology_fingerprint().encode())
+    aliases = ontology_dir() / "aliases.toml"
+    if aliases.exists():
+        h.update(b"aliases.toml\0" + aliases.read_bytes())
+    return h.hexdigest()
+
+
 def _stage_ontology(store: KGStore) -> Staged | None:
     """Stage the shipped ontology and vocabularies, unless the store already has these bytes."""
     fp = ox.Literal(_ontology_fingerprint())
@@ -121,11 +132,13 @@ def ensure_ontology(store: KGStore) -> bool:
 
 
 def _unchanged(store: KGStore, graph: ox.NamedNode, records: ProfileRecords) -> bool:
-    """True when ``graph`` was built from the same bytes, capture date and tool version."""
+    """True when ``graph`` was built from the same bytes, capture date, vocabularies and tool version."""
     g = graph
     captured = ox.Literal(records.profile.as_of.isoformat(), datatype=XSD.date)
+    vocabulary = ox.Literal(vocabulary_fingerprint())
     return (any(store.ox.quads_for_pattern(g, KG.sha256, ox.Literal(records.source.sha256), g))
             and any(store.ox.quads_for_pattern(g, KG.capturedOn, captured, g))
+            and any(store.ox.quads_for_pattern(None, KG.vocabularySha256, vocabulary, g))
             and any(store.ox.quads_for_pattern(None, PROV.wasAssociatedWith, TOOL, g)))
 
 
@@ -213,7 +226,7 @@ def _stage_source(store: KGStore, records: ProfileRecords, minter: Minter, *, va
         return None
 
     def quads() -> Iterable[ox.Quad]:
-        yield from mapper.source_quads(BuildInfo(build_time()))
+        yield from mapper.source_quads(BuildInfo(build_time(), vocabulary_sha256=vocabulary_fingerprint()))
         yield from mapper.profile_quads()
         for paper in records.papers:
             yield from mapper.paper_quads(paper)

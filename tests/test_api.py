@@ -182,3 +182,18 @@ def test_docstring_examples_run(monkeypatch: pytest.MonkeyPatch) -> None:
     for module in (kg, kg.api):
         failed, attempted = doctest.testmod(module, extraglobs={"kg": kg}, verbose=False)
         assert attempted >= 2 and failed == 0, module.__name__
+
+
+def test_a_vocabulary_change_rebuilds_an_unchanged_source(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Same source bytes but edited ontology/aliases: the source graph is rebuilt, not skipped."""
+    import kg.builder
+
+    g = kg.build([SEED], store=tmp_path / "store", as_of=AS_OF)
+    assert g.build([SEED], as_of=AS_OF).sources[0].unchanged
+    real = kg.builder.vocabulary_fingerprint()
+    monkeypatch.setattr(kg.builder, "vocabulary_fingerprint", lambda: "0" * 64)
+    report = g.build([SEED], as_of=AS_OF)
+    assert not report.sources[0].unchanged
+    used = g.query("SELECT ?v WHERE { ?a kg:vocabularySha256 ?v }").rows
+    assert used == [{"v": "0" * 64}] and real != "0" * 64

@@ -52,6 +52,8 @@ class BuildInfo:
 
     built_at: dt.datetime
     tool_version: str = __version__
+    #: SHA-256 of the ontology files and alias table the build used (None: not recorded).
+    vocabulary_sha256: str | None = None
 
 
 class ProfileMapper:
@@ -88,6 +90,8 @@ class ProfileMapper:
         yield self._q(activity, RDF.type, PROV.Activity)
         yield self._q(activity, PROV.endedAtTime, _lit(build.built_at))
         yield self._q(activity, PROV.wasAssociatedWith, TOOL)
+        if build.vocabulary_sha256:
+            yield self._q(activity, KG.vocabularySha256, _lit(build.vocabulary_sha256))
         yield self._q(TOOL, RDF.type, PROV.SoftwareAgent)
         yield self._q(TOOL, RDFS.label, _lit(f"scholarly-kg {build.tool_version}"))
         yield self._q(TOOL, SCHEMA.softwareVersion, _lit(build.tool_version))
