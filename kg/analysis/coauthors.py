@@ -28,9 +28,10 @@ class AnalysisError(ValueError):
 
 @dataclass(frozen=True)
 class Filters:
-    """Which papers to keep: years inclusive, topic (category code, notation or label, the
-    archive included: ``IR``, ``cs.IR``, ``cs``), organization (slug or label, sub-units
-    included)."""
+    """Which papers to keep: years inclusive, topic (an arXiv category code, notation or label,
+    the archive included: ``IR``, ``cs.IR``, ``cs``; otherwise a research topic of
+    ``ontology/topics.ttl`` by label, narrower topics included: ``"federated learning"``),
+    organization (slug or label, sub-units included)."""
 
     since: int | None = None
     until: int | None = None
@@ -98,9 +99,15 @@ SELECT DISTINCT ?paper ?title ?issued ?arxiv ?code {vars} WHERE {{
 _FILTER_CLAUSES = {
     "since": "FILTER(YEAR(?issued) >= ?since)",
     "until": "FILTER(YEAR(?issued) <= ?until)",
+    # An arXiv category (IR, cs.IR, cs, or its label) through dcterms:subject.
     "topic": """?tc skos:notation|skos:prefLabel ?tn .
   FILTER(LCASE(STR(?tn)) = LCASE(STR(?topic)) || STRENDS(LCASE(STR(?tn)), CONCAT(".", LCASE(STR(?topic)))))
   ?paper dcterms:subject/skos:broader* ?tc .""",
+    # Otherwise a research topic of ontology/topics.ttl (or a narrower one), through kg:topic.
+    "fine_topic": """?tc skos:inScheme <https://w3id.org/scholarly-kg/topic/scheme> ;
+      skos:prefLabel|skos:altLabel ?tn .
+  FILTER(LCASE(STR(?tn)) = LCASE(STR(?topic)))
+  ?paper kg:topic/skos:broader* ?tc .""",
     "org": """?oo dcterms:identifier|rdfs:label ?on .
   FILTER(LCASE(STR(?on)) = LCASE(STR(?org)))
   ?paper kg:organizationTag/org:subOrganizationOf* ?oo .""",
@@ -141,7 +148,20 @@ def _v(term: ox.Term | None) -> str | None:
     return None if term is None else term.value
 
 
-def _paper_query(filters: Filters) -> tuple[str, dict[ox.Variable, ox.Term]]:
+_Q_ARXIV_TOPIC = """
+SELECT ?tc ?topic WHERE {
+  ?tc skos:notation|skos:prefLabel ?tn .
+  FILTER(LCASE(STR(?tn)) = LCASE(STR(?topic)) || STRENDS(LCASE(STR(?tn)), CONCAT(".", LCASE(STR(?topic)))))
+  FILTER(STRSTARTS(STR(?tc), "https://w3id.org/scholarly-kg/arxiv/"))
+} LIMIT 1"""
+
+
+def _is_arxiv_topic(store: KGStore, topic: str) -> bool:
+    subs = {ox.Variable("topic"): ox.Literal(topic.strip())}
+    return any(True for _ in store.query(_Q_ARXIV_TOPIC, substitutions=subs))
+
+
+def _paper_query(filters: Filters, *, fine_topic: bool = False) -> tuple[str, dict[ox.Variable, ox.Term]]:
     subs: dict[ox.Variable, ox.Term] = {}
     if filters.since is not None:
         subs[ox.Variable("since")] = ox.Literal(str(int(filters.since)), datatype=XSD.integer)
@@ -153,8 +173,8 @@ def _paper_query(filters: Filters) -> tuple[str, dict[ox.Variable, ox.Term]]:
         subs[ox.Variable("org")] = ox.Literal(filters.org.strip())
     names = [v.value for v in subs]
     # pyoxigraph only substitutes variables that are projected.
-    text = _Q_PAPERS.format(vars=" ".join(f"?{n}" for n in names),
-                            filters="\n  ".join(_FILTER_CLAUSES[n] for n in names))
+    clauses = [_FILTER_CLAUSES["fine_topic" if n == "topic" and fine_topic else n] for n in names]
+    text = _Q_PAPERS.format(vars=" ".join(f"?{n}" for n in names), filters="\n  ".join(clauses))
     return text, subs
 
 
@@ -164,7 +184,8 @@ def paper_facts(store: KGStore, filters: Filters | None = None) -> list[PaperFac
     Sorted by paper IRI so that everything built from them is deterministic.
     """
     filters = filters or Filters()
-    text, subs = _paper_query(filters)
+    fine = filters.topic is not None and not _is_arxiv_topic(store, filters.topic)
+    text, subs = _paper_query(filters, fine_topic=fine)
     papers: dict[str, PaperFacts] = {}
     for row in store.query(text, substitutions=subs or None):
         iri = row["paper"].value

@@ -18,7 +18,8 @@ def viz(
     since: int = typer.Option(None, "--since", help="Only papers from this year on."),
     until: int = typer.Option(None, "--until", help="Only papers up to this year."),
     topic: str = typer.Option(None, "--topic",
-                             help="Only papers in this category (IR, cs.IR, cs, or a label)."),
+                             help="Only papers in this arXiv category (IR, cs.IR, cs, or its label) "
+                                  "or on this research topic ('federated learning')."),
     org: str = typer.Option(None, "--org", help="Only papers tagged with this organization (slug or label)."),
     min_weight: int = typer.Option(1, "--min-weight", min=1,
                                    help="Co-author links with at least W joint papers (full view: people "
