@@ -13,6 +13,10 @@ from pathlib import Path
 
 import pytest
 
+# rich sizes its consoles from COLUMNS when kg.cli is first imported (else the terminal,
+# else 80). Fix it before any test imports the CLI so output never depends on who runs CI.
+os.environ["COLUMNS"] = "200"
+
 from kg.builder import build_sources
 from kg.extract import read_profile
 from kg.models import ProfileRecords

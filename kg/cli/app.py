@@ -6,6 +6,7 @@ import datetime as dt
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 app = typer.Typer(
     name="kg",
@@ -15,7 +16,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 console = Console()
-err = Console(stderr=True)
+# soft_wrap: an error names a file, an IRI or a query; rich must not break it across lines
+# at the terminal width (copy-paste and grep need it whole, whatever the width).
+err = Console(stderr=True, soft_wrap=True)
 
 
 def parse_date(value: str | None) -> dt.date | None:
@@ -28,5 +31,6 @@ def parse_date(value: str | None) -> dt.date | None:
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    # Text, not markup: messages quote user input, which must never be read as rich markup.
+    err.print(Text.assemble(("error: ", "bold red"), message))
     return typer.Exit(code)

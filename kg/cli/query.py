@@ -9,17 +9,11 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from kg.cli.app import app, console, err
+from kg.cli.app import app, console, fail
 from kg.query.results import QueryResult
 from kg.store import DEFAULT_STORE, StoreError
 
 FORMATS = ("table", "csv", "tsv", "json", "md")
-
-
-def _fail(message: str) -> typer.Exit:
-    # Text, not markup: messages quote user input, which must never be read as rich markup.
-    err.print(Text.assemble(("error: ", "bold red"), message))
-    return typer.Exit(1)
 
 
 def _parse_params(items: list[str]) -> dict[str, str]:
@@ -27,7 +21,7 @@ def _parse_params(items: list[str]) -> dict[str, str]:
     for item in items:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
-            raise _fail(f"--param expects NAME=VALUE, got {item!r}")
+            raise fail(f"--param expects NAME=VALUE, got {item!r}")
         out[name.strip()] = value
     return out
 
@@ -100,9 +94,9 @@ def query_command(
         return
     chosen = [x for x in (name, file, sparql) if x is not None]
     if len(chosen) != 1:
-        raise _fail("give exactly one of a query NAME, --file FILE or --sparql TEXT (or --list)")
+        raise fail("give exactly one of a query NAME, --file FILE or --sparql TEXT (or --list)")
     if fmt not in FORMATS:
-        raise _fail(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+        raise fail(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
     params = _parse_params(param)
     try:
         if name is not None:
@@ -117,7 +111,7 @@ def query_command(
         eng = get_engine(store if endpoint is None else None, engine=engine, endpoint=endpoint)
         result = run(eng, query, limit=limit, **params)
     except (ParameterError, QueryError, QueryFileError, StoreError, ValueError) as e:
-        raise _fail(str(e)) from None
+        raise fail(str(e)) from None
     if fmt == "table":
         if query.title:
             console.print(Text(query.title, style="bold"))

@@ -36,7 +36,7 @@ def topics(
     try:
         rows = topic_profile(kg_store, author, top)
     except UnknownAuthor as e:
-        raise fail(escape(str(e))) from None
+        raise fail(str(e)) from None
     who = author if author else "all papers"
     table = Table(title=f"topics of {escape(who)} → {escape(str(store))}")
     for col in ("topic", "papers", "in title", "first", "last"):
