@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import select
 import signal
@@ -14,15 +15,15 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 import rdflib
 import requests
 from SPARQLWrapper import CSV, JSON, POST, TURTLE, XML, SPARQLWrapper
-from typer.testing import CliRunner
 
-from kg.cli import app
 from kg.models import ProfileRecords
-from kg.remote.serve import OxigraphServer, ServeError, oxigraph_binary
+from kg.remote.guard import CANCELLED, QueryCancelled, ResultTooLarge, count_kind, read_within_limit
+from kg.remote.serve import DEFAULT_MAX_RESULTS, OxigraphServer, ServeError, oxigraph_binary
 from kg.remote.virtuoso import free_port
 from kg.store import KGStore
 
@@ -124,6 +125,7 @@ def _outward_address() -> str | None:
 
 def test_bound_to_loopback_only(server: OxigraphServer) -> None:
     assert _listening(server.port) == ["127.0.0.1"]
+    assert server.backend_port != server.port and _listening(server.backend_port) == ["127.0.0.1"]
     outward = _outward_address()
     if outward and not outward.startswith("127."):
         with pytest.raises(OSError), socket.create_connection((outward, server.port), timeout=2):
@@ -140,28 +142,168 @@ def test_query_page(server: OxigraphServer) -> None:
     assert script.status_code == 200 and len(script.content) > 100_000
 
 
-def test_time_limit_is_enforced(seed_store: KGStore) -> None:
-    """A query over the square of the store (~8e7 rows) is cancelled after the 1 s limit."""
-    with OxigraphServer(seed_store, port=free_port(), timeout=1) as srv:
-        t0 = time.monotonic()
-        square = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f }"
-        r = requests.get(srv.query_url, params={"query": square}, headers={"Accept": "text/csv"}, timeout=120)
-        elapsed = time.monotonic() - t0
-    assert "cancelled" in r.text
-    assert elapsed < 30
+@pytest.mark.parametrize("accept", ["text/csv", "application/sparql-results+json"])
+def test_time_limit_is_enforced(seed_store: KGStore, accept: str) -> None:
+    """A query over the square of the store (~8e7 rows) is cancelled after the 1 s limit.
+
+    Behind the guard (the default) the client gets a clean 500; the bare Oxigraph server
+    (``max_results=None``) ends its 200 answer with a message instead.
+    """
+    square = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f }"
+    for limit in (DEFAULT_MAX_RESULTS * 1000, None):
+        with OxigraphServer(seed_store, port=free_port(), timeout=1, max_results=limit) as srv:
+            t0 = time.monotonic()
+            r = requests.get(srv.query_url, params={"query": square}, headers={"Accept": accept}, timeout=120)
+            elapsed = time.monotonic() - t0
+        if limit is None:
+            assert r.status_code == 200 and r.content.endswith(CANCELLED)
+        else:
+            assert r.status_code == 500 and r.text.startswith("Query timeout:") and "--timeout" in r.text
+        assert elapsed < 30
 
 
-def test_max_results_is_refused_honestly(seed_store: KGStore) -> None:
-    with pytest.raises(ServeError, match="no result-size limit"):
-        OxigraphServer(seed_store, max_results=100)
-    result = CliRunner().invoke(app, ["serve", "--store", str(seed_store.path), "--max-results", "100"])
-    assert result.exit_code == 1
-    assert "no result-size limit" in " ".join(result.output.split())
+@pytest.mark.parametrize("fmt", [ox.QueryResultsFormat.CSV, ox.QueryResultsFormat.JSON, ox.RdfFormat.TURTLE],
+                         ids=str)
+def test_cancelled_answer_is_recognised(fmt: ox.QueryResultsFormat | ox.RdfFormat) -> None:
+    body = _serialized(30, fmt)
+    cut = body[: len(body) // 2] + CANCELLED
+    with pytest.raises(QueryCancelled):
+        read_within_limit(io.BytesIO(cut), fmt, 1000)  # type: ignore[arg-type]
 
 
-def _start_cli(copy: Path, port: int) -> tuple[subprocess.Popen[bytes], str]:
+LIMIT_FORMATS = {  # media type -> how to count the rows of a body independently of the guard
+    "application/sparql-results+json": lambda b: len(json.loads(b)["results"]["bindings"]),
+    "application/sparql-results+xml": lambda b: b.count(b"<result>"),
+    "text/csv": lambda b: len(list(csv.reader(io.StringIO(b.decode("utf-8"))))) - 1,
+    "text/tab-separated-values": lambda b: len(b.decode("utf-8").splitlines()) - 1,
+}
+RDF_FORMATS = {"text/turtle": "turtle", "application/n-triples": "nt", "application/rdf+xml": "xml",
+               "application/ld+json": "json-ld"}
+
+
+@pytest.fixture(scope="module")
+def exact(seed_store: KGStore, seed_records: ProfileRecords) -> Iterator[OxigraphServer]:
+    """A server whose limit is exactly the number of papers (the PAPERS answer fits, just)."""
+    with OxigraphServer(seed_store, port=free_port(), timeout=10,
+                        max_results=len(seed_records.papers)) as srv:
+        yield srv
+
+
+@pytest.fixture(scope="module")
+def one_short(seed_store: KGStore, seed_records: ProfileRecords) -> Iterator[OxigraphServer]:
+    with OxigraphServer(seed_store, port=free_port(), timeout=10,
+                        max_results=len(seed_records.papers) - 1) as srv:
+        yield srv
+
+
+def _get(srv: OxigraphServer, query: str, accept: str, port: int | None = None) -> requests.Response:
+    url = f"http://127.0.0.1:{port}/query" if port else srv.query_url
+    return requests.get(url, params={"query": query}, headers={"Accept": accept}, timeout=30)
+
+
+@pytest.mark.parametrize("accept", sorted(LIMIT_FORMATS))
+def test_result_limit_select(exact: OxigraphServer, one_short: OxigraphServer, seed_records: ProfileRecords,
+                             accept: str) -> None:
+    n = len(seed_records.papers)
+    fits = _get(exact, PAPERS, accept)
+    assert fits.status_code == 200 and fits.headers["content-type"].startswith(accept)
+    assert LIMIT_FORMATS[accept](fits.content) == n
+    # Relayed untouched: the same bytes and type as the Oxigraph server behind the guard gives.
+    direct = _get(exact, PAPERS, accept, port=exact.backend_port)
+    assert fits.content == direct.content and fits.headers["content-type"] == direct.headers["content-type"]
+    refused = _get(one_short, PAPERS, accept)
+    assert refused.status_code == 500
+    assert refused.headers["content-type"].startswith("text/plain")
+    assert f"more than {n - 1} rows" in refused.text and "--max-results" in refused.text
+
+
+@pytest.mark.parametrize("accept", sorted(RDF_FORMATS))
+def test_result_limit_construct(exact: OxigraphServer, one_short: OxigraphServer,
+                                seed_records: ProfileRecords, accept: str) -> None:
+    query = PAPERS.replace("SELECT ?paper ?title WHERE", "CONSTRUCT { ?paper dcterms:title ?title } WHERE")
+    fits = _get(exact, query, accept)
+    assert fits.status_code == 200
+    g = rdflib.Graph().parse(data=fits.content, format=RDF_FORMATS[accept])
+    assert sorted(str(o) for o in g.objects()) == sorted(p.title for p in seed_records.papers)
+    refused = _get(one_short, query, accept)
+    assert refused.status_code == 500 and "Result too large" in refused.text
+
+
+def test_result_limit_ask_post_and_graph_store(one_short: OxigraphServer, seed_store: KGStore) -> None:
+    ask = requests.post(one_short.query_url, data="ASK { ?s ?p ?o }", timeout=30,
+                        headers={"Content-Type": "application/sparql-query",
+                                 "Accept": "application/sparql-results+json"})
+    assert ask.status_code == 200 and ask.json()["boolean"] is True
+    small = requests.post(one_short.query_url, data={"query": PAPERS + " LIMIT 3"}, timeout=30,
+                          headers={"Accept": "text/csv"})
+    assert small.status_code == 200 and len(small.text.splitlines()) == 4
+    graph = next(g for g in seed_store.graphs() if seed_store.count(g) > 100)
+    whole = requests.get(f"{one_short.url}/store", params={"graph": graph.value}, timeout=30,
+                         headers={"Accept": "application/n-triples"})
+    assert whole.status_code == 500 and "Result too large" in whole.text
+
+
+def test_default_limit_relays_a_whole_graph(server: OxigraphServer, seed_store: KGStore) -> None:
+    graph = max(seed_store.graphs(), key=seed_store.count)
+    r = requests.get(f"{server.url}/store", params={"graph": graph.value}, timeout=30,
+                     headers={"Accept": "application/n-triples"})
+    assert r.status_code == 200 and len(set(r.text.splitlines())) == seed_store.count(graph)
+
+
+def test_result_limit_answers_in_parallel(exact: OxigraphServer, seed_records: ProfileRecords) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def rows(_: int) -> int:
+        r = _get(exact, PAPERS, "application/sparql-results+json")
+        return len(r.json()["results"]["bindings"])
+
+    with ThreadPoolExecutor(8) as pool:
+        assert list(pool.map(rows, range(16))) == [len(seed_records.papers)] * 16
+
+
+def _serialized(n: int, fmt: ox.QueryResultsFormat | ox.RdfFormat) -> bytes:
+    """n solutions (or triples) whose literals hold commas, quotes and line breaks."""
+    store = ox.Store()
+    store.extend(ox.Quad(ox.NamedNode(f"http://example.org/{i}"), ox.NamedNode("http://example.org/p"),
+                         ox.Literal(f'line one, "{i}"\nline two\r\nthree')) for i in range(n))
+    if isinstance(fmt, ox.RdfFormat):
+        return store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }").serialize(format=fmt)
+    return store.query("SELECT ?s ?o WHERE { ?s ?p ?o }").serialize(format=fmt)
+
+
+FORMATS_TO_COUNT = [ox.QueryResultsFormat.JSON, ox.QueryResultsFormat.XML, ox.QueryResultsFormat.CSV,
+                    ox.QueryResultsFormat.TSV, ox.RdfFormat.TURTLE, ox.RdfFormat.N_TRIPLES,
+                    ox.RdfFormat.RDF_XML, ox.RdfFormat.JSON_LD]
+
+
+@pytest.mark.parametrize("fmt", FORMATS_TO_COUNT, ids=str)
+def test_counting_is_exact_and_stops_early(fmt: ox.QueryResultsFormat | ox.RdfFormat) -> None:
+    body = _serialized(300, fmt)
+    assert read_within_limit(io.BytesIO(body), fmt, 300) == body  # type: ignore[arg-type]
+    with pytest.raises(ResultTooLarge, match="more than 299 rows"):
+        read_within_limit(io.BytesIO(body), fmt, 299)  # type: ignore[arg-type]
+    big = _serialized(20_000, fmt)
+    source = io.BytesIO(big)
+    with pytest.raises(ResultTooLarge):
+        read_within_limit(source, fmt, 10)  # type: ignore[arg-type]
+    assert source.tell() < len(big) // 20  # stopped reading near row 11, not at the end
+
+
+def test_count_kind_from_content_type() -> None:
+    assert count_kind("application/sparql-results+json; charset=utf-8") == ox.QueryResultsFormat.JSON
+    assert count_kind("text/turtle") == ox.RdfFormat.TURTLE
+    assert count_kind("text/html; charset=utf-8") is None and count_kind(None) is None
+
+
+def test_max_results_must_be_positive(seed_store: KGStore) -> None:
+    with pytest.raises(ServeError, match="at least 1"):
+        OxigraphServer(seed_store, max_results=0)
+
+
+def _start_cli(copy: Path, port: int, *extra: str) -> tuple[subprocess.Popen[bytes], str]:
     """Run ``kg serve`` in its own process; returns it and its output up to the "serving" line."""
-    proc = subprocess.Popen([sys.executable, "-m", "kg", "serve", "--store", str(copy), "--port", str(port)],
+    proc = subprocess.Popen([sys.executable, "-m", "kg", "serve", "--store", str(copy), "--port", str(port),
+                             *extra],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             env={**os.environ, "COLUMNS": "300", "PYTHONUNBUFFERED": "1"})
     assert proc.stdout is not None
@@ -189,6 +331,7 @@ def test_cli_serve_runs_and_stops(seed_store: KGStore, seed_records: ProfileReco
     proc, banner = _start_cli(copy, port)
     try:
         assert f"SPARQL endpoint http://127.0.0.1:{port}/query" in banner
+        assert "at most 100,000 rows per answer" in banner
         doc = requests.get(f"http://127.0.0.1:{port}/query", params={"query": PAPERS}, timeout=10,
                            headers={"Accept": "application/sparql-results+json"})
         assert len(doc.json()["results"]["bindings"]) == len(seed_records.papers)
@@ -223,3 +366,24 @@ def _alive(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
     except FileNotFoundError:
         return False
+
+
+def test_cli_serve_without_result_limit(seed_store: KGStore, tmp_path: Path) -> None:
+    """``--max-results 0``: no guard, the Oxigraph server itself listens on the port."""
+    copy = tmp_path / "store"
+    seed_store.ox.backup(str(copy))
+    port = free_port()
+    proc, banner = _start_cli(copy, port, "--max-results", "0", "--timeout", "5")
+    try:
+        assert "no result limit" in banner and "query time limit 5 s" in banner
+        children = _server_children(proc.pid)
+        assert len(children) == 1 and _listening(port) == ["127.0.0.1"]
+        whole = requests.get(f"http://127.0.0.1:{port}/query", timeout=10, headers={"Accept": "text/csv"},
+                             params={"query": "SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }"})
+        assert len(list(csv.reader(io.StringIO(whole.text)))) - 1 == seed_store.count()
+        cmdline = Path(f"/proc/{children[0]}/cmdline").read_bytes().split(b"\0")
+        assert f"127.0.0.1:{port}".encode() in cmdline and b"5" in cmdline
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 0, out

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from kg.cli.app import app, console, err, fail
 from kg.store import DEFAULT_STORE, KGStore, StoreError
@@ -86,23 +87,27 @@ def serve(
                                                         "an unauthenticated endpoint."),
     timeout: float = typer.Option(30.0, "--timeout", min=1, help="Query time limit in seconds "
                                                                  "(enforced by the Oxigraph server)."),
-    max_results: int = typer.Option(None, "--max-results", min=1, help=(
-        "Result size limit: the Oxigraph server has none, so this is refused (docs/triple-stores.md).")),
+    max_results: int = typer.Option(100_000, "--max-results", min=0, help=(
+        "Result size limit: an answer of more rows (SELECT) or triples (CONSTRUCT, DESCRIBE) is refused "
+        "with HTTP 500, never cut; 0 lifts the limit.")),
 ) -> None:
     """Serve the store read-only over the SPARQL 1.1 Protocol, with a query page (Oxigraph server)."""
     from kg.remote.serve import OxigraphServer, ServeError
 
     if host not in ("127.0.0.1", "localhost", "::1"):
-        err.print(f"[bold yellow]warning:[/] binding {host}: anyone who can reach it can query the graph "
-                  "(no authentication)", highlight=False)
+        err.print(Text.assemble(("warning: ", "bold yellow"), f"binding {host}: anyone who can reach it can "
+                                "query the graph (no authentication)"))
     try:
-        server = OxigraphServer(store, host=host, port=port, timeout=timeout, max_results=max_results).start()
+        server = OxigraphServer(store, host=host, port=port, timeout=timeout,
+                                max_results=max_results or None).start()
     except ServeError as e:
         raise fail(str(e)) from None
     except KeyboardInterrupt:  # stopped while starting; start() already stopped the server
         raise typer.Exit(130) from None
     console.print(f"serving {store} read-only (a snapshot) at {server.url}/  ·  SPARQL endpoint "
-                  f"{server.query_url}  ·  query time limit {timeout:g} s  ·  Ctrl-C stops", highlight=False)
+                  f"{server.query_url}  ·  query time limit {timeout:g} s  ·  "
+                  f"{f'at most {max_results:,} rows per answer' if max_results else 'no result limit'}  ·  "
+                  "Ctrl-C stops", highlight=False, markup=False, soft_wrap=True)
     try:
         status = server.wait()
     except KeyboardInterrupt:

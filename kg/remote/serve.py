@@ -11,9 +11,11 @@ We run the real server shipped by the PyPI ``oxigraph`` package rather than a ho
   writer (undefined behaviour in RocksDB) and ``kg build`` can keep running meanwhile.
 * **Union default graph**: queries without ``GRAPH`` see every source graph, as
   ``KGStore.query`` does.
-* **Limits**: the binary offers a query time limit (``--timeout-s``), which we pass on.  It
-  has *no* result-size limit, and we do not put a proxy in front of it, so ``kg serve``
-  refuses ``--max-results`` rather than pretend (see :class:`ServeError`).
+* **Limits**: the binary enforces the query time limit (``--timeout-s``).  It has no
+  result-size limit, so for one the server listens on a private loopback port and
+  :class:`~kg.remote.guard.ResultLimitGuard` takes the public address: it relays everything
+  unchanged and refuses (HTTP 500, the SPARQL Protocol's refusal) an answer of more than
+  ``max_results`` rows or triples, instead of truncating it.
 """
 
 from __future__ import annotations
@@ -30,10 +32,13 @@ import pyoxigraph as ox
 import requests
 
 from kg.remote._proc import die_with_parent
+from kg.remote.guard import ResultLimitGuard
+from kg.remote.virtuoso import free_port
 from kg.store import KGStore, StoreError
 
 DEFAULT_PORT = 7878
 DEFAULT_TIMEOUT = 30.0
+DEFAULT_MAX_RESULTS = 100_000
 
 
 class ServeError(RuntimeError):
@@ -90,26 +95,30 @@ def server_command(location: Path, *, host: str = "127.0.0.1", port: int = DEFAU
 class OxigraphServer:
     """``oxigraph serve-read-only`` over a snapshot of a store; a context manager.
 
-    >>> with OxigraphServer("kg-store", port=7878) as srv:   # doctest: +SKIP
+    ``timeout`` (seconds) and ``max_results`` (rows or triples per answer) bound every query;
+    ``None`` lifts a limit (then the Oxigraph server itself takes ``host:port``).
+
+    >>> with OxigraphServer("kg-store", port=7878, max_results=10_000) as srv:   # doctest: +SKIP
     ...     print(srv.query_url)
     """
 
     def __init__(self, store: str | Path | KGStore, *, host: str = "127.0.0.1", port: int = DEFAULT_PORT,
-                 timeout: float | None = DEFAULT_TIMEOUT, max_results: int | None = None,
+                 timeout: float | None = DEFAULT_TIMEOUT, max_results: int | None = DEFAULT_MAX_RESULTS,
                  startup_timeout: float = 30.0) -> None:
-        if max_results is not None:
-            raise ServeError(
-                "the Oxigraph server has no result-size limit (it offers only a query time limit, "
-                "--timeout) and kg serve does not put a proxy in front of it; bound results with "
-                "--timeout, or with LIMIT in the queries")
         if timeout is not None and timeout <= 0:
             raise ServeError("--timeout must be a positive number of seconds")
+        if max_results is not None and max_results < 1:
+            raise ServeError("--max-results must be at least 1")
         self.store = store
         self.host = host
         self.port = port
         self.timeout = timeout
+        self.max_results = max_results
         self.startup_timeout = startup_timeout
         self.process: subprocess.Popen[bytes] | None = None
+        self.guard: ResultLimitGuard | None = None
+        # With a result limit the Oxigraph server only listens on loopback, behind the guard.
+        self.backend_port = port if max_results is None else free_port()
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self.command: list[str] = []
 
@@ -132,12 +141,21 @@ class OxigraphServer:
         except BaseException:
             self._cleanup()
             raise
-        self.command = server_command(location, host=self.host, port=self.port, timeout=self.timeout)
+        backend_host = self.host if self.max_results is None else "127.0.0.1"
+        self.command = server_command(location, host=backend_host, port=self.backend_port,
+                                      timeout=self.timeout)
         log = Path(self._tmp.name) / "server.log"
         with log.open("wb") as f:
             self.process = subprocess.Popen(self.command, stdout=f, stderr=subprocess.STDOUT,
                                             preexec_fn=die_with_parent)
         try:
+            if self.max_results is not None:
+                try:
+                    self.guard = ResultLimitGuard(backend_port=self.backend_port, host=self.host,
+                                                  port=self.port, max_results=self.max_results,
+                                                  backend_timeout=(self.timeout or 3600) + 60).start()
+                except OSError as e:
+                    raise ServeError(f"cannot listen on {self.host}:{self.port}: {e.strerror or e}") from None
             self._wait_ready(log)
         except BaseException:  # Ctrl-C while starting must not leave a server behind
             self.stop()
@@ -169,6 +187,9 @@ class OxigraphServer:
         return self.process.wait()
 
     def stop(self) -> None:
+        guard, self.guard = self.guard, None
+        if guard is not None:
+            guard.stop()
         proc, self.process = self.process, None
         if proc is not None:
             if proc.poll() is None:
