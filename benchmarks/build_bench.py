@@ -9,7 +9,8 @@ Generates synthetic profile pages in the seed's layout (1k and 10k papers; 100k 
                out of the other columns unless ``--topics`` (it dominates: ~9 ms/paper)
 * ``build``    build_sources(validate=False) into a fresh on-disk store (all of the above,
                plus staging with the bulk loader, commit and the summary counts)
-* ``rebuild``  the same build again with ``force=True`` (staging graph, then DROP + ADD)
+* ``rebuild``  the same build again with ``force=True`` (scratch store, streamed comparison,
+               the difference committed); ``rebuild MB`` is the peak RSS of the rebuild alone
 * baseline     pyoxigraph ``bulk_extend`` of the same quads, pre-built in memory, into a fresh
                on-disk store; ``ours`` = KGStore.stage + commit of the same list
 
@@ -66,6 +67,23 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _reset_peak() -> bool:
+    """Restart the kernel's peak-RSS count (VmHWM) of this process; False where unsupported."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
+
+
+def _peak_mb() -> float:
+    """VmHWM: peak RSS since the last :func:`_reset_peak` (Linux)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def _topics(enabled: bool) -> None:
     """Leave the topic enrichment out of the build (it is measured on its own)."""
     import kg.builder
@@ -95,11 +113,14 @@ def child_build(page: Path, store: Path, topics: bool) -> dict[str, float]:
     t = time.perf_counter()
     report = build_sources([page], store=store, as_of=AS_OF, validate=False)
     build = time.perf_counter() - t
+    rss_mb = _rss_mb()
+    reset = _reset_peak()
     t = time.perf_counter()
     build_sources([page], store=store, as_of=AS_OF, validate=False, force=True)
     rebuild = time.perf_counter() - t
     return {"extract": extract, "map": mapping, "topics": topic_time, "build": build, "rebuild": rebuild,
-            "quads": n + n_topics, "triples": report.sources[0].triples, "rss_mb": _rss_mb()}
+            "quads": n + n_topics, "triples": report.sources[0].triples, "rss_mb": max(rss_mb, _rss_mb()),
+            "rebuild_mb": _peak_mb() if reset else float("nan")}
 
 
 def child_baseline(page: Path, store: Path, topics: bool) -> dict[str, float]:
@@ -164,7 +185,7 @@ def main() -> None:
         print(f"topic enrichment {'included' if args.topics else 'left out'}; "
               f"ratio = stage+commit / bulk_extend of the same pre-built quads")
         header = (f"{'papers':>8} {'quads':>9} {'extract':>8} {'map':>7} {'topics':>7} {'build':>7} "
-                  f"{'triples/s':>10} {'rebuild':>8} {'RSS MB':>7} | "
+                  f"{'triples/s':>10} {'rebuild':>8} {'rebuild MB':>10} {'RSS MB':>7} | "
                   f"{'bulk_extend':>11} {'stage+commit':>12} {'ratio':>6}")
         print(header)
         for n in sizes:
@@ -182,6 +203,7 @@ def main() -> None:
             print(f"{n:>8} {int(quads):>9} {med(builds, 'extract'):>8.2f} {med(builds, 'map'):>7.2f} "
                   f"{topics:>7} "
                   f"{build:>7.2f} {quads / build:>10,.0f} {med(builds, 'rebuild'):>8.2f} "
+                  f"{med(builds, 'rebuild_mb'):>10.0f} "
                   f"{med(builds, 'rss_mb'):>7.0f} | {base:>11.2f} {ours:>12.2f} {ours / base:>6.2f}",
                   flush=True)
         if args.validate:

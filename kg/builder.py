@@ -201,7 +201,8 @@ def build_sources(
         for s in staged:
             kg_store.discard(s)
         raise
-    # The point of no return; if it fails, the loads stay hidden and the next build drops them.
+    # The point of no return: an error before commit's one update discards every load; after
+    # it, only private copies are left to remove (the next build drops them if this one stops).
     kg_store.commit(staged)
     kg_store.flush()
     report.counts = store_counts(kg_store)
@@ -237,7 +238,7 @@ def _stage_source(store: KGStore, records: ProfileRecords, minter: Minter, *, va
     staged = store.stage(graph, quads())
     try:
         if validate:
-            check_conforms(store.ox.quads_for_pattern(None, None, None, staged.holder))
+            check_conforms(store.quads(staged.holder))
         triples = store.count(staged.holder)
     except BaseException:
         store.discard(staged)

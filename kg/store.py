@@ -5,17 +5,26 @@ Oxigraph's bulk loader (nothing is held in Python memory) into a place queries c
 
 * a graph's *first* load goes straight into the graph, which a mark in the bookkeeping
   graph ``urn:kg:catalog`` hides until the commit deletes the mark;
-* a *rebuild* goes into a private ``urn:kg:staging:*`` graph, and the commit turns the old
-  graph into it by applying the difference (deletes and inserts of the changed triples).
+* a *rebuild* goes into a private ``urn:kg:staging:*`` graph of a scratch store: a
+  checkpoint of the store under ``<store>/kg-staging/`` (hard links, made in milliseconds),
+  or for an in-memory store a copy of the old graph.  Before the commit, the scratch store
+  compares the old graph with the new content (one index lookup per triple, streamed:
+  constant memory) and only the difference is written into the main store, as two private
+  graphs ``urn:kg:staging:*:delete`` and ``…:insert``.
 
 The commit of every source of a build is one SPARQL update, which Oxigraph applies as one
-transaction.  A crash, Ctrl-C or ``kill -9`` before it leaves the previous graphs intact
-and queryable; the leftovers are invisible to queries (they read only committed graphs)
-and the next writer removes them.  Numbers and costs: ``benchmarks/README.md``.
+transaction whose size is the change, not the graph.  A crash, Ctrl-C or ``kill -9`` before
+it leaves the previous graphs intact and queryable; the leftovers are invisible to queries
+(they read only committed graphs) and the next writer removes them.  After the commit the
+difference graphs are removed in bounded transactions and the scratch store is deleted as a
+folder: Oxigraph removes a graph quad by quad in one transaction, which for a big staging
+graph cost minutes and gigabytes.  Numbers and costs: ``benchmarks/README.md``.
 """
 
 from __future__ import annotations
 
+import contextlib
+import shutil
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -38,6 +47,13 @@ _MARK = ox.NamedNode("urn:kg:state")
 _LOADING = ox.NamedNode("urn:kg:loading")
 DEFAULT_STORE = Path("kg-store")
 BATCH_SIZE = 50_000
+# Scratch stores of rebuilds in progress, one folder per staging graph, inside the store folder
+# (RocksDB ignores folders it does not know; backups copy only its own files).
+SCRATCH_DIR = "kg-staging"
+# Quads per transaction when a private graph is removed: bounds the memory of the removal
+# (Oxigraph keeps a transaction's whole write set in memory).
+REMOVE_BATCH = 100_000
+_DELETE_SUFFIX, _INSERT_SUFFIX = ":delete", ":insert"
 
 _G = ox.Variable("g")
 _COUNT_GRAPHS = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
@@ -58,13 +74,30 @@ def is_staging(graph: ox.NamedNode | ox.BlankNode | ox.DefaultGraph) -> bool:
     return isinstance(graph, ox.NamedNode) and graph.value.startswith(STAGING_PREFIX)
 
 
+def _retag(quads: Iterable[ox.Quad], graph: ox.NamedNode) -> list[ox.Quad]:
+    return [ox.Quad(q.subject, q.predicate, q.object, graph) for q in quads]
+
+
 @dataclass(frozen=True)
 class Staged:
-    """A load waiting for :meth:`KGStore.commit`: ``holder`` has the new content of ``target``."""
+    """A load waiting for :meth:`KGStore.commit`: ``holder`` has the new content of ``target``.
+
+    For a rebuild, ``holder`` lives in a scratch store of its own, not in the main store.
+    """
 
     target: ox.NamedNode
     holder: ox.NamedNode
     fresh: bool  # True: first load of ``target``, made in place (hidden by a catalog mark)
+
+    @property
+    def delete_graph(self) -> ox.NamedNode:
+        """Private graph of the main store: old triples the new content lacks."""
+        return ox.NamedNode(self.holder.value + _DELETE_SUFFIX)
+
+    @property
+    def insert_graph(self) -> ox.NamedNode:
+        """Private graph of the main store: new triples the old graph lacks."""
+        return ox.NamedNode(self.holder.value + _INSERT_SUFFIX)
 
 
 class KGStore:
@@ -78,6 +111,7 @@ class KGStore:
     def __init__(self, path: str | Path | None = None, *, read_only: bool = False) -> None:
         self.path = Path(path) if path is not None else None
         self.read_only = read_only
+        self._scratch: dict[ox.NamedNode, ox.Store] = {}  # open scratch stores, by staging graph
         try:
             if self.path is None:
                 self.ox = ox.Store()
@@ -110,55 +144,130 @@ class KGStore:
         return sorted((q.subject for q in self.ox.quads_for_pattern(None, _MARK, _LOADING, CATALOG)
                        if isinstance(q.subject, ox.NamedNode)), key=lambda g: g.value)
 
+    def _scratch_dir(self, holder: ox.NamedNode) -> Path | None:
+        if self.path is None:
+            return None
+        return self.path / SCRATCH_DIR / holder.value.removeprefix(STAGING_PREFIX)
+
+    def _scratch_on_disk(self) -> list[ox.NamedNode]:
+        """Staging graphs whose scratch store folder exists (this build's or an interrupted one's)."""
+        root = self.path / SCRATCH_DIR if self.path is not None else None
+        if root is None or not root.is_dir():
+            return []
+        found = []
+        for d in root.iterdir():
+            try:
+                found.append(ox.NamedNode(f"{STAGING_PREFIX}{uuid.UUID(d.name)}"))
+            except ValueError:
+                continue  # not ours: left alone
+        return found
+
     def staging_graphs(self) -> list[ox.NamedNode]:
-        """Graphs left by builds in progress or interrupted (sorted): staging and still-loading."""
-        staging = [g for g in self.ox.named_graphs() if is_staging(g)]
+        """Loads left by builds in progress or interrupted (sorted): staging and still-loading.
+
+        One name per load: a rebuild's scratch store and its difference graphs count once.
+        """
+        staging = {ox.NamedNode(g.value.removesuffix(_DELETE_SUFFIX).removesuffix(_INSERT_SUFFIX))
+                   for g in self.ox.named_graphs() if is_staging(g)}
+        staging.update(self._scratch)
+        staging.update(self._scratch_on_disk())
         return sorted([*staging, *self._loading()], key=lambda g: g.value)
 
     def _has_hidden(self) -> bool:
         return (any(is_staging(g) for g in self.ox.named_graphs())
                 or any(True for _ in self.ox.quads_for_pattern(None, None, None, CATALOG)))
 
+    def _remove_in_batches(self, graph: ox.NamedNode) -> None:
+        """Remove a private graph in transactions of at most ``REMOVE_BATCH`` quads.
+
+        Not atomic, on purpose: the graph is invisible (staging, or hidden by a catalog mark),
+        so a removal cut short is finished by the next :meth:`drop_staging`.  One transaction
+        would hold every deleted key in memory (gigabytes for millions of quads).
+        """
+        g = f"<{graph.value}>"
+        text = (f"DELETE {{ GRAPH {g} {{ ?s ?p ?o }} }} WHERE {{ {{ SELECT ?s ?p ?o "
+                f"WHERE {{ GRAPH {g} {{ ?s ?p ?o }} }} LIMIT {REMOVE_BATCH} }} }}")
+        while any(True for _ in self.ox.quads_for_pattern(None, None, None, graph)):
+            self.ox.update(text)
+        self.ox.remove_graph(graph)  # the name of the now empty graph
+
+    def _close_scratch(self, holder: ox.NamedNode) -> None:
+        """Close and delete the scratch store of a rebuild (a folder removal, not quad by quad)."""
+        scratch = self._scratch.pop(holder, None)
+        del scratch  # the last reference: Oxigraph closes the database before its files go
+        folder = self._scratch_dir(holder)
+        if folder is not None and folder.exists():
+            shutil.rmtree(folder)
+            with contextlib.suppress(OSError):
+                folder.parent.rmdir()  # only when no other scratch store is left
+
     def drop_staging(self) -> int:
         """Remove what interrupted builds left (staging and half-loaded graphs); returns how many."""
-        stale = [g for g in self.ox.named_graphs() if is_staging(g)]
+        loads = self.staging_graphs()
         loading = self._loading()
-        for g in stale:
-            self.ox.remove_graph(g)
+        for g in [g for g in self.ox.named_graphs() if is_staging(g)]:
+            self._remove_in_batches(g)
+        for holder in {*self._scratch, *self._scratch_on_disk()}:
+            self._close_scratch(holder)
         for g in loading:
-            self.ox.remove_graph(g)       # the data first: the mark keeps it hidden meanwhile
+            self._remove_in_batches(g)       # the data first: the mark keeps it hidden meanwhile
             self.ox.remove(ox.Quad(g, _MARK, _LOADING, CATALOG))
         if not any(True for _ in self.ox.quads_for_pattern(None, None, None, CATALOG)):
             self.ox.remove_graph(CATALOG)
-        return len(stale) + len(loading)
+        return len(loads)
+
+    def _open_scratch(self, target: ox.NamedNode, holder: ox.NamedNode) -> ox.Store:
+        """A store of its own for a rebuild, holding the old ``target`` graph to compare with.
+
+        On disk it is an Oxigraph backup (a RocksDB checkpoint: hard links, milliseconds, no
+        copy); in memory, the old graph is copied.
+        """
+        folder = self._scratch_dir(holder)
+        if folder is None:
+            scratch = ox.Store()
+            for batch in _batches(self.ox.quads_for_pattern(None, None, None, target), BATCH_SIZE):
+                scratch.bulk_extend(batch)
+        else:
+            folder.parent.mkdir(exist_ok=True)
+            try:
+                self.ox.backup(str(folder))
+                scratch = ox.Store(str(folder))
+            except OSError as e:
+                raise StoreError(f"cannot make a scratch copy of the store in {folder}: {e}") from None
+        self._scratch[holder] = scratch
+        return scratch
 
     def stage(self, graph: ox.NamedNode, quads: Iterable[ox.Quad], *,
               on_batch: Callable[[int], None] | None = None, batch_size: int = BATCH_SIZE) -> Staged:
         """Load ``quads`` (their graph names ignored) as the future content of ``graph``.
 
         A graph that does not exist yet is loaded in place, marked as loading in the
-        catalog graph (so it stays invisible); an existing graph gets a new staging graph.
-        Either way the load uses Oxigraph's bulk loader, which is not transactional: that is
-        fine, since nothing is visible before :meth:`commit`, and an interrupted load is
-        dropped as a whole by :meth:`discard` or by the next writer's :meth:`drop_staging`.
+        catalog graph (so it stays invisible); an existing graph gets a staging graph in a
+        scratch store (see the module docstring).  Either way the load uses Oxigraph's bulk
+        loader, which is not transactional: that is fine, since nothing is visible before
+        :meth:`commit`, and an interrupted load is dropped as a whole by :meth:`discard` or
+        by the next writer's :meth:`drop_staging`.
         """
         if is_staging(graph) or graph == CATALOG:
             raise ValueError(f"{graph} is reserved for the store's own bookkeeping")
         fresh = graph not in self.graphs()
         if fresh:
-            self.ox.remove_graph(graph)  # leftovers of an interrupted first load, if any
+            if any(True for _ in self.ox.quads_for_pattern(None, None, None, graph)):
+                self._remove_in_batches(graph)  # leftovers of an interrupted first load
             self.ox.extend([ox.Quad(graph, _MARK, _LOADING, CATALOG)])
             holder = graph
         else:
             holder = ox.NamedNode(f"{STAGING_PREFIX}{uuid.uuid4()}")
         staged = Staged(graph, holder, fresh)
         try:
+            into = self.ox if fresh else self._open_scratch(graph, holder)
             for batch in _batches(quads, batch_size):
                 if not (fresh and all(q.graph_name == holder for q in batch)):  # re-tag only if needed
-                    batch = [ox.Quad(q.subject, q.predicate, q.object, holder) for q in batch]
-                self.ox.bulk_extend(batch)
+                    batch = _retag(batch, holder)
+                into.bulk_extend(batch)
                 if on_batch:
                     on_batch(len(batch))
+            del into
         except BaseException:
             self.discard(staged)
             raise
@@ -166,41 +275,82 @@ class KGStore:
 
     def discard(self, staged: Staged) -> None:
         """Forget a staged load; the target graph stays exactly as it was."""
-        self.ox.remove_graph(staged.holder)
         if staged.fresh:
+            self._remove_in_batches(staged.holder)
             self.ox.remove(ox.Quad(staged.target, _MARK, _LOADING, CATALOG))
+            return
+        self._close_scratch(staged.holder)
+        for g in (staged.delete_graph, staged.insert_graph):
+            if self.ox.contains_named_graph(g):
+                self._remove_in_batches(g)
 
-    def commit(self, staged: Iterable[Staged]) -> None:
+    def _write_difference(self, staged: Staged) -> tuple[int, int]:
+        """Put the change of a rebuild into its difference graphs; returns (deleted, inserted).
+
+        The comparison runs in the scratch store, which has both the old graph and the new
+        content: ``FILTER NOT EXISTS`` looks each triple up in the other graph's index, so
+        it streams in constant memory (``MINUS`` would hash a whole side).  Only the changed
+        triples reach Python and the main store.
+        """
+        scratch = self._scratch[staged.holder]
+        t, h = f"<{staged.target.value}>", f"<{staged.holder.value}>"
+        counts = []
+        for old, new, into in ((t, h, staged.delete_graph), (h, t, staged.insert_graph)):
+            rows = scratch.query(f"SELECT ?s ?p ?o WHERE {{ GRAPH {old} {{ ?s ?p ?o }} "
+                                 f"FILTER NOT EXISTS {{ GRAPH {new} {{ ?s ?p ?o }} }} }}")
+            n = 0
+            for batch in _batches((ox.Quad(r[0], r[1], r[2], into) for r in rows), BATCH_SIZE):
+                self.ox.bulk_extend(batch)
+                n += len(batch)
+            counts.append(n)
+        return counts[0], counts[1]
+
+    def commit(self, staged: Iterable[Staged]) -> dict[ox.NamedNode, tuple[int, int]]:
         """Make every staged load visible at once (one SPARQL update, so one transaction).
 
-        A first load only loses its catalog mark.  A rebuild applies the difference: it
-        deletes the old triples the staging graph lacks and inserts the new ones (``MINUS``
-        both ways: Oxigraph hashes one side, a few tens of bytes per triple), so the
-        transaction's write set is the change, not the graph; far faster than DROP + ADD.
-        Staging graphs are removed after the commit, outside the transaction.  Graph names
-        are ``NamedNode`` s (IRIs cannot contain ``>``), so they are safe in the update's text.
+        A first load only loses its catalog mark.  A rebuild applies its difference
+        (:meth:`_write_difference`): it deletes the old triples the new content lacks and
+        inserts the new ones, so the transaction's write set is the change, not the graph,
+        and an unchanged graph is not written at all.  An error or Ctrl-C before the update
+        discards every load (the graphs stay as they were); after it, the difference graphs
+        and scratch stores are removed outside the transaction.  Graph names are
+        ``NamedNode`` s (IRIs cannot contain ``>``), so they are safe in the update's text.
+
+        Returns, per rebuilt graph, the triples (deleted, inserted).
         """
         staged = list(staged)
         ops: list[str] = []
-        for s in staged:
-            t, h = f"<{s.target.value}>", f"<{s.holder.value}>"
-            if s.fresh:
-                ops.append(f"DELETE DATA {{ GRAPH <{CATALOG.value}> "
-                           f"{{ {t} <{_MARK.value}> <{_LOADING.value}> }} }}")
-            else:
-                ops += [f"DELETE {{ GRAPH {t} {{ ?s ?p ?o }} }} "
-                        f"WHERE {{ GRAPH {t} {{ ?s ?p ?o }} MINUS {{ GRAPH {h} {{ ?s ?p ?o }} }} }}",
-                        f"INSERT {{ GRAPH {t} {{ ?s ?p ?o }} }} "
-                        f"WHERE {{ GRAPH {h} {{ ?s ?p ?o }} MINUS {{ GRAPH {t} {{ ?s ?p ?o }} }} }}"]
+        changes: dict[ox.NamedNode, tuple[int, int]] = {}
+        try:
+            for s in staged:
+                t = f"<{s.target.value}>"
+                if s.fresh:
+                    ops.append(f"DELETE DATA {{ GRAPH <{CATALOG.value}> "
+                               f"{{ {t} <{_MARK.value}> <{_LOADING.value}> }} }}")
+                    continue
+                deleted, inserted = changes[s.target] = self._write_difference(s)
+                if deleted:
+                    ops.append(f"DELETE {{ GRAPH {t} {{ ?s ?p ?o }} }} "
+                               f"WHERE {{ GRAPH <{s.delete_graph.value}> {{ ?s ?p ?o }} }}")
+                if inserted:
+                    ops.append(f"INSERT {{ GRAPH {t} {{ ?s ?p ?o }} }} "
+                               f"WHERE {{ GRAPH <{s.insert_graph.value}> {{ ?s ?p ?o }} }}")
+        except BaseException:
+            for s in staged:
+                self.discard(s)
+            raise
         if ops:
             self.ox.update(" ;\n".join(ops))
+        # Committed.  What follows only removes private copies; if it is cut short, the next
+        # writer's drop_staging finishes it.
         for s in staged:
             if not s.fresh:
-                self.ox.remove_graph(s.holder)
+                self.discard(s)
                 if not any(True for _ in self.ox.quads_for_pattern(None, None, None, s.target)):
                     self.ox.remove_graph(s.target)  # replaced by nothing: no empty graph left behind
         if not any(True for _ in self.ox.quads_for_pattern(None, None, None, CATALOG)):
             self.ox.remove_graph(CATALOG)
+        return changes
 
     def replace_graph(self, graph: ox.NamedNode, quads: Iterable[ox.Quad], *,
                       check: Callable[[ox.NamedNode], None] | None = None,
@@ -227,9 +377,12 @@ class KGStore:
         self.ox.update(f"DROP SILENT GRAPH <{graph.value}>")
 
     def count(self, graph: ox.NamedNode | None = None) -> int:
-        """Triples in one graph, or quads in all committed graphs (counted by Oxigraph)."""
+        """Triples in one graph, or quads in all committed graphs (counted by Oxigraph).
+
+        A rebuild's staging graph is counted in its scratch store.
+        """
         if graph is not None:
-            rows = list(self.ox.query(_COUNT_GRAPHS, substitutions={_G: graph}))
+            rows = list(self._store_of(graph).query(_COUNT_GRAPHS, substitutions={_G: graph}))
             return int(rows[0]["n"].value) if rows else 0
         return sum(self.graph_counts().values())
 
@@ -258,9 +411,13 @@ class KGStore:
         return self.ox.query(sparql, prefixes=PREFIXES, substitutions=substitutions, **opts)
 
     def quads(self, graph: ox.NamedNode | None = None) -> Iterator[ox.Quad]:
-        """Quads of one graph, or of every committed graph (streamed)."""
+        """Quads of one graph (a staging graph included), or of every committed graph (streamed)."""
         for g in [graph] if graph is not None else self.graphs():
-            yield from self.ox.quads_for_pattern(None, None, None, g)
+            yield from self._store_of(g).quads_for_pattern(None, None, None, g)
+
+    def _store_of(self, graph: ox.NamedNode) -> ox.Store:
+        """The Oxigraph store that holds ``graph``: a scratch store for a rebuild's staging graph."""
+        return self._scratch.get(graph, self.ox)
 
     def to_rdflib(self, graphs: Iterable[ox.NamedNode] | None = None) -> rdflib.Dataset:
         """A *copy* of the committed graphs (or of ``graphs``) as an rdflib ``Dataset``.
