@@ -649,57 +649,6 @@ def test_shared_code(seed_engine, seed_world: World) -> None:
     assert len(rows) == 4  # 6 GitHub repositories under 3 owners, and one Hugging Face account
 
 
-def _shortest_paths(w: World, a: str, b: str, max_hops: int = 3) -> list[list[str]]:
-    """Every shortest path a -> b (as lists of people in between), by breadth-first search."""
-    nbrs: dict[str, set[str]] = defaultdict(set)
-    for p in w.papers.values():
-        for x in p.people:
-            nbrs[x] |= p.people - {x}
-    paths = [[a]]
-    for _ in range(max_hops):
-        paths = [[*path, n] for path in paths for n in sorted(nbrs[path[-1]]) if n not in path]
-        done = [path[1:-1] for path in paths if path[-1] == b]
-        if done:
-            return done
-    return []
-
-
-@pytest.mark.parametrize(
-    ("a", "b"),
-    [
-        ("Zed Far", OWNER),
-        ("Yuxin Jiang", "Tao Qi"),
-        (OWNER, "Tao Qi"),
-        ("Sam Stranger", "Yuxin Jiang"),
-        ("Zed Far", "Tina Bridge"),
-    ],
-)
-def test_collaboration_path(two_engine, two_world: World, a: str, b: str) -> None:
-    paths = _shortest_paths(two_world, person(a), person(b))
-    hops = len(paths[0]) + 1
-    expected = sorted(
-        (
-            {
-                "hops": hops,
-                "via1": via[0] if via else None,
-                "via1_name": two_world.names[via[0]] if via else None,
-                "via2": via[1] if len(via) > 1 else None,
-                "via2_name": two_world.names[via[1]] if len(via) > 1 else None,
-            }
-            for via in paths
-        ),
-        key=lambda r: (r["via1_name"] or "", r["via2_name"] or ""),
-    )
-    assert kq.run(two_engine, "collaboration-path", author=a, other=b).rows == expected
-
-
-def test_collaboration_path_beyond_three_steps_is_empty(two_engine, two_world: World) -> None:
-    # Zed Far -> Sam Stranger -> Tina Bridge -> Chuhan Wu -> Yuxin Jiang: 4 steps, over the limit.
-    assert _shortest_paths(two_world, person("Zed Far"), person("Yuxin Jiang")) == []
-    assert _shortest_paths(two_world, person("Zed Far"), person("Yuxin Jiang"), 4)
-    assert kq.run(two_engine, "collaboration-path", author="Zed Far", other="Yuxin Jiang").rows == []
-
-
 def test_cross_listed_and_category_pairs(two_engine, two_world: World) -> None:
     cross = sorted(
         (
