@@ -24,7 +24,7 @@ from kg.rdf.mapping import TOOL, BuildInfo, ProfileMapper
 from kg.rdf.namespaces import DEFAULT_BASE_IRI, KG, ONTOLOGY_GRAPH, PROV, XSD
 from kg.resources import ontology_dir
 from kg.store import KGStore, Staged
-from kg.validate import check_conforms
+from kg.validate import check_store_graph
 
 # Files of ontology/ loaded into the ontology graph, so queries can use labels and hierarchy.
 ONTOLOGY_FILES = ("kg.ttl", "arxiv-taxonomy.ttl", "topics.ttl")
@@ -238,7 +238,7 @@ def _stage_source(store: KGStore, records: ProfileRecords, minter: Minter, *, va
     staged = store.stage(graph, quads())
     try:
         if validate:
-            check_conforms(store.quads(staged.holder))
+            check_store_graph(store, staged.holder)  # in batches of papers: memory bounded by the batch
         triples = store.count(staged.holder)
     except BaseException:
         store.discard(staged)
