@@ -14,12 +14,14 @@ Generates synthetic profile pages in the seed's layout (1k and 10k papers; 100k 
 * baseline     pyoxigraph ``bulk_extend`` of the same quads, pre-built in memory, into a fresh
                on-disk store; ``ours`` = KGStore.stage + commit of the same list
 
-Prints medians and ratios against the baseline measured in the same run.
+Prints medians and ratios against the baseline measured in the same run.  ``--phases`` splits
+a rebuild instead: time and peak RSS (VmHWM, reset at the start of each phase) of each step.
 
     python benchmarks/build_bench.py            # 1k, 10k
     python benchmarks/build_bench.py --big      # + 100k
     python benchmarks/build_bench.py --validate # + the SHACL check at 1k papers
     python benchmarks/build_bench.py --topics   # builds include the topic enrichment
+    python benchmarks/build_bench.py --phases --sizes 10000 30000   # where a rebuild goes
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 AS_OF = dt.date(2026, 11, 26)
 OWNER = "Chuhan Wu"
@@ -148,6 +151,58 @@ def child_baseline(page: Path, store: Path, topics: bool) -> dict[str, float]:
     return {"baseline": baseline, "ours": stage_commit, "quads": len(quads), "rss_mb": _rss_mb()}
 
 
+class _TimedUpdates:
+    """Forwards to the pyoxigraph store, timing SPARQL updates (commit vs. batched removals)."""
+
+    def __init__(self, inner: Any, timed: Any) -> None:
+        self.inner = inner
+        self.commit_update = timed("commit update (one transaction)", inner.update)
+        self.removal = timed("private graphs removed in batches", inner.update)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def update(self, text: str, **kwargs: Any) -> None:
+        removal = text.startswith("DELETE { GRAPH <urn:kg:staging:")
+        (self.removal if removal else self.commit_update)(text, **kwargs)
+
+
+def child_phases(page: Path, store: Path, topics: bool) -> dict[str, list[float]]:
+    """A first build, then a forced rebuild split into phases: {phase: [seconds, peak MB]}."""
+    import kg.builder
+    from kg.store import KGStore
+
+    _topics(topics)
+    kg.builder.build_sources([page], store=store, as_of=AS_OF, validate=False)
+    phases: dict[str, list[float]] = {}
+
+    def timed(name: str, fn: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            _reset_peak()
+            t = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                seconds, mb = phases.setdefault(name, [0.0, 0.0])
+                phases[name] = [seconds + time.perf_counter() - t, max(mb, _peak_mb())]
+        return wrapper
+
+    kg.builder._read = timed("extract (read_profile)", kg.builder._read)
+    KGStore.stage = timed("stage: map, bulk load", KGStore.stage)  # type: ignore[method-assign]
+    KGStore._write_difference = timed(  # type: ignore[method-assign]
+        "difference (scratch store -> main)", KGStore._write_difference)
+    KGStore._close_scratch = timed("scratch store removed", KGStore._close_scratch)  # type: ignore[method-assign]
+    kg.builder.store_counts = timed("summary counts", kg.builder.store_counts)
+    kg_store = KGStore(store)
+    kg_store.ox = _TimedUpdates(kg_store.ox, timed)  # type: ignore[assignment]
+    _reset_peak()
+    t = time.perf_counter()
+    kg.builder.build_sources([page], store=kg_store, as_of=AS_OF, validate=False, force=True)
+    seconds = time.perf_counter() - t
+    phases["rebuild, total"] = [seconds, max([_peak_mb(), *(mb for _, mb in phases.values())])]
+    return phases
+
+
 def child_validate(page: Path, store: Path, topics: bool) -> dict[str, float]:
     from kg.builder import build_sources
 
@@ -157,7 +212,7 @@ def child_validate(page: Path, store: Path, topics: bool) -> dict[str, float]:
     return {"validated_build": time.perf_counter() - t, "rss_mb": _rss_mb()}
 
 
-def _run(mode: str, page: Path, tmp: Path, k: int, topics: bool) -> dict[str, float]:
+def _run(mode: str, page: Path, tmp: Path, k: int, topics: bool) -> dict[str, Any]:
     store = tmp / f"{mode}-{page.stem}-{k}"
     out = subprocess.run([sys.executable, __file__, "--child", mode, str(page), str(store), str(int(topics))],
                          capture_output=True, text=True, check=True)
@@ -171,14 +226,19 @@ def main() -> None:
     ap.add_argument("--topics", action="store_true", help="builds include the topic enrichment")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--sizes", type=int, nargs="+", help="paper counts to run instead of 1k 10k [100k]")
+    ap.add_argument("--phases", action="store_true", help="split a rebuild into phases (time, peak RSS)")
     ap.add_argument("--child", nargs=4, metavar=("MODE", "PAGE", "STORE", "TOPICS"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
         mode, page, store, topics = args.child
-        fn = {"build": child_build, "baseline": child_baseline, "validate": child_validate}[mode]
+        fn = {"build": child_build, "baseline": child_baseline, "validate": child_validate,
+              "phases": child_phases}[mode]
         print(json.dumps(fn(Path(page), Path(store), topics == "1")))
         return
     sizes = args.sizes or [1_000, 10_000] + ([100_000] if args.big else [])
+    if args.phases:
+        phases_table(sizes, args.runs, args.topics)
+        return
     with tempfile.TemporaryDirectory(prefix="kg-bench-") as d:
         tmp = Path(d)
         print(f"median of {args.runs} runs; python {sys.version.split()[0]}; times in seconds")
@@ -212,6 +272,22 @@ def main() -> None:
             seconds = statistics.median(r["validated_build"] for r in runs)
             print(f"1000 papers with the SHACL check: build {seconds:.2f} s, "
                   f"peak RSS {statistics.median(r['rss_mb'] for r in runs):.0f} MB")
+
+
+def phases_table(sizes: list[int], runs: int, topics: bool) -> None:
+    """Medians per phase of a forced rebuild; peak RSS is since the phase started."""
+    print(f"rebuild phases, median of {runs} runs; peak = VmHWM since the phase started (MB)")
+    with tempfile.TemporaryDirectory(prefix="kg-bench-") as d:
+        tmp = Path(d)
+        for n in sizes:
+            page = tmp / f"page-{n}.txt"
+            page.write_text(synthetic_page(n), encoding="utf-8")
+            rows = [_run("phases", page, tmp, k, topics) for k in range(runs)]
+            print(f"{n:,} papers")
+            for name in rows[0]:
+                seconds = statistics.median(r.get(name, [0.0, 0.0])[0] for r in rows)
+                mb = statistics.median(r.get(name, [0.0, 0.0])[1] for r in rows)
+                print(f"  {name:<38} {seconds:>8.2f} s {mb:>7.0f} MB", flush=True)
 
 
 if __name__ == "__main__":
