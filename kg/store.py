@@ -103,9 +103,11 @@ class Staged:
 class KGStore:
     """A knowledge-graph store: a persistent Oxigraph database in a folder, or in memory.
 
-    >>> s = KGStore()                       # in memory
-    >>> s = KGStore("kg-store")             # doctest: +SKIP  (persistent folder)
-    >>> s = KGStore("kg-store", read_only=True)  # doctest: +SKIP  (many readers at once)
+    In memory, in a persistent folder, and read-only (many readers at once):
+
+    >>> s = KGStore()
+    >>> s = KGStore("kg-store")  # doctest: +SKIP
+    >>> s = KGStore("kg-store", read_only=True)  # doctest: +SKIP
     """
 
     def __init__(self, path: str | Path | None = None, *, read_only: bool = False) -> None:
@@ -126,6 +128,17 @@ class KGStore:
                 self.ox = ox.Store(str(self.path))
         except OSError as e:
             raise StoreError(f"cannot open the store at {self.path}: {e}") from None
+
+    @classmethod
+    def wrap(cls, store: ox.Store) -> KGStore:
+        """A read view over an existing pyoxigraph ``Store`` (e.g. one a user built by hand).
+
+        >>> KGStore.wrap(ox.Store()).graphs()
+        []
+        """
+        view = cls.__new__(cls)
+        view.path, view.read_only, view.ox, view._scratch = None, True, store, {}
+        return view
 
     def __repr__(self) -> str:
         return f"KGStore({str(self.path) if self.path else None!r}, read_only={self.read_only})"
@@ -382,7 +395,7 @@ class KGStore:
         A rebuild's staging graph is counted in its scratch store.
         """
         if graph is not None:
-            rows = list(self._store_of(graph).query(_COUNT_GRAPHS, substitutions={_G: graph}))
+            rows = list(self.store_of(graph).query(_COUNT_GRAPHS, substitutions={_G: graph}))
             return int(rows[0]["n"].value) if rows else 0
         return sum(self.graph_counts().values())
 
@@ -413,9 +426,9 @@ class KGStore:
     def quads(self, graph: ox.NamedNode | None = None) -> Iterator[ox.Quad]:
         """Quads of one graph (a staging graph included), or of every committed graph (streamed)."""
         for g in [graph] if graph is not None else self.graphs():
-            yield from self._store_of(g).quads_for_pattern(None, None, None, g)
+            yield from self.store_of(g).quads_for_pattern(None, None, None, g)
 
-    def _store_of(self, graph: ox.NamedNode) -> ox.Store:
+    def store_of(self, graph: ox.NamedNode) -> ox.Store:
         """The Oxigraph store that holds ``graph``: a scratch store for a rebuild's staging graph."""
         return self._scratch.get(graph, self.ox)
 

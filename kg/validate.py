@@ -445,7 +445,7 @@ def validate_store_graph(store: KGStore | ox.Store, graph: ox.NamedNode | ox.Def
     if isinstance(store, ox.Store):
         data = store
     else:
-        data = store._store_of(graph) if isinstance(graph, ox.NamedNode) else store.ox
+        data = store.store_of(graph) if isinstance(graph, ox.NamedNode) else store.ox
     look = _Neighbourhoods(data, graph)
     subclass = look.subclass_triples()
     found: set[Violation] = set()

@@ -173,13 +173,14 @@ def test_validate_and_rebuild_through_the_handle(handle: kg.KnowledgeGraph) -> N
 
 
 def test_docstring_examples_run(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The examples in `help(kg)` and in kg.api are real: run them as doctests."""
+    """The examples in `help(kg)`, kg.api and kg.store are real: run them as doctests."""
     import doctest
 
     import kg.api
+    import kg.store
 
     monkeypatch.chdir(SEED.parent.parent.parent)  # the examples use repository-relative paths
-    for module in (kg, kg.api):
+    for module in (kg, kg.api, kg.store):
         failed, attempted = doctest.testmod(module, extraglobs={"kg": kg}, verbose=False)
         assert attempted >= 2 and failed == 0, module.__name__
 

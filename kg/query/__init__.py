@@ -89,10 +89,7 @@ def get_engine(store_or_path: Any = None, *, engine: str = "oxigraph", endpoint:
 
 
 def _wrap(store: ox.Store) -> KGStore:
-    kg_store = KGStore.__new__(KGStore)
-    kg_store.path, kg_store.read_only, kg_store.ox = None, True, store
-    kg_store._scratch = {}  # no rebuild can be in progress in a store we only read
-    return kg_store
+    return KGStore.wrap(store)
 
 
 def run(
