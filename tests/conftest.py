@@ -9,6 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -37,6 +40,26 @@ def need(program: str, why: str = "") -> str:
     if os.environ.get("KG_REQUIRE_SERVERS") == "1":
         pytest.fail(message + " (KG_REQUIRE_SERVERS=1: .ci/run must install it)")
     pytest.skip(message)
+
+
+def signal_when_ready(script: str, args: list[str], ready: str, sig: signal.Signals) -> tuple[int, str]:
+    """Run ``python -c script *args``, send ``sig`` when it prints the line ``ready``.
+
+    Returns its exit status and the rest of its output; the child never outlives the call.
+    """
+    proc = subprocess.Popen([sys.executable, "-c", script, *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert line.strip() == ready, proc.stderr.read() if proc.stderr else line
+        proc.send_signal(sig)
+        out, _ = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    return proc.returncode, out
 
 
 @pytest.fixture(scope="session")

@@ -4,14 +4,12 @@ and queryable; the next build succeeds and removes what the interrupted one left
 from __future__ import annotations
 
 import signal
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from conftest import AS_OF, OWNER, SEED
+from conftest import AS_OF, OWNER, SEED, signal_when_ready
 
 from kg.builder import build_sources
 from kg.extract import read_profile
@@ -64,20 +62,10 @@ def _state(path: Path) -> tuple[list[str], list[ox.NamedNode], int]:
 
 def _interrupt(source: Path, store: Path, sig: signal.Signals) -> int:
     """Run a build of ``source`` and send ``sig`` once it has staged 2,000 papers."""
-    proc = subprocess.Popen([sys.executable, "-c", DRIVER, str(source), str(store), "2000",
-                             AS_OF.isoformat()], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        assert line.strip() == "STAGING", proc.stderr.read() if proc.stderr else line
-        proc.send_signal(sig)
-        out, _ = proc.communicate(timeout=120)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+    status, out = signal_when_ready(DRIVER, [str(source), str(store), "2000", AS_OF.isoformat()],
+                                    "STAGING", sig)
     assert "DONE" not in out, "the build finished before the signal: make the source bigger"
-    return proc.returncode
+    return status
 
 
 @pytest.mark.slow

@@ -7,17 +7,14 @@ of the store's SPARQL comparison.
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
 import pytest
-from conftest import AS_OF, SEED
+from conftest import AS_OF, SEED, signal_when_ready
 from test_crash import synthetic_page
 
 from kg.builder import build_sources
@@ -177,19 +174,8 @@ def test_a_build_stopped_while_committing_leaves_old_or_new_graphs_never_a_mix(
     after_clean = _sorted_state(clean)
     assert after_clean[0] != before[0] and after_clean[1:] == before[1:]
 
-    proc = subprocess.Popen([sys.executable, "-c", DRIVER, str(source), str(path), phase, AS_OF.isoformat()],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ.copy())
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        assert line.strip() == "PHASE", proc.stderr.read() if proc.stderr else line
-        proc.send_signal(sig)
-        out, _ = proc.communicate(timeout=120)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    assert proc.returncode != 0 and "DONE" not in out
+    status, out = signal_when_ready(DRIVER, [str(source), str(path), phase, AS_OF.isoformat()], "PHASE", sig)
+    assert status != 0 and "DONE" not in out
 
     state = _sorted_state(path)
     leftovers = KGStore(path, read_only=True).staging_graphs()
