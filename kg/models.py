@@ -1,7 +1,15 @@
-"""Validated records: what extractors produce and the RDF mapping consumes.
+"""Validated records: what every reader produces and the one RDF mapping consumes.
 
-Every source (profile pages now; BibTeX, arXiv, OpenAlex, DBLP later) is read into these
-models, so the rest of the pipeline (records -> triples -> store) never sees raw text.
+Every source (profile pages, BibTeX, arXiv Atom, OpenAlex, DBLP XML) is read into these
+source-agnostic models, so the rest of the pipeline (records -> resolution -> triples ->
+store) never sees raw text and never knows which reader a record came from:
+
+* :class:`Paper` -- a work as one source describes it (``Work`` is the same class);
+* :class:`Authorship` -- a person's name as written, with position, identifiers
+  (ORCID, OpenAlex, DBLP) and affiliations (:class:`OrgRef`);
+* :class:`TopicRef` -- a topic or concept a source assigns (OpenAlex topics/concepts);
+* :class:`SourceRecords` -- one source: :class:`SourceInfo`, its papers, an optional
+  :class:`Profile` header, and the :class:`Problem` list.
 """
 
 from __future__ import annotations
@@ -13,9 +21,31 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from kg.names import name_key, title_key
 
+_ORCID = r"^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$"
+
 
 class _Record(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class OrgRef(_Record):
+    """An organisation as a source names it (an author's affiliation)."""
+
+    name: str = Field(min_length=1, description="The name as written (or the institution's display name).")
+    ror: str | None = Field(default=None, pattern=r"^https://ror\.org/0[a-z0-9]{8}$",
+                            description="ROR id as an IRI, e.g. 'https://ror.org/05t99sp05'.")
+    openalex_id: str | None = Field(default=None, pattern=r"^I\d+$", description="e.g. 'I99065089'.")
+    country: str | None = Field(default=None, description="ISO 3166-1 alpha-2 code, when given.")
+
+
+class TopicRef(_Record):
+    """A topic or concept that a source assigns to a work (not the project's own topic matcher)."""
+
+    iri: str = Field(min_length=1, description="The concept's IRI, e.g. 'https://openalex.org/T10181'.")
+    label: str = Field(min_length=1)
+    scheme: str = Field(min_length=1, description="What kind: 'openalex-topic', 'openalex-concept', "
+                        "'openalex-keyword'.")
+    score: float | None = Field(default=None, ge=0, le=1)
 
 
 class Authorship(_Record):
@@ -31,6 +61,12 @@ class Authorship(_Record):
     inferred: bool = Field(
         default=False, description="True when not visible in the source but implied by it."
     )
+    orcid: str | None = Field(default=None, pattern=_ORCID, description="Bare ORCID iD, e.g. "
+                              "'0000-0002-1825-0097'.")
+    openalex_id: str | None = Field(default=None, pattern=r"^A\d+$", description="e.g. 'A5023888391'.")
+    dblp_name: str | None = Field(default=None, min_length=1, description="DBLP's person name with its "
+                                  "homonym number ('Wei Li 0002'); different numbers are different people.")
+    affiliations: list[OrgRef] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _key(self) -> Authorship:
@@ -62,14 +98,23 @@ class Link(_Record):
 
 
 class Paper(_Record):
-    """A paper as listed in a source."""
+    """A work (paper) as one source describes it.
+
+    ``published`` is the full date when the source gives one; ``year`` is always known
+    (taken from ``published`` when only that is given).  Identifiers are normalised by the
+    readers: ``arxiv_id`` without version ('2306.01234', 'cs/0112017'), ``doi`` lowercase
+    without resolver prefix, ``openalex_id`` like 'W2741809807', ``dblp_key`` like
+    'conf/kdd/WuWQH21'.
+    """
 
     title: str = Field(min_length=1)
     title_key: str = ""
     categories: list[str] = Field(
-        min_length=1, description="Category codes as written in the source, primary first."
+        default_factory=list, description="arXiv category codes as written in the source, primary first "
+        "(empty when the source has none)."
     )
-    published: dt.date
+    published: dt.date | None = None
+    year: int | None = Field(default=None, ge=1000, le=9999)
     year_inferred: bool = Field(
         default=False, description="True when the source gave no year and it was inferred."
     )
@@ -81,12 +126,22 @@ class Paper(_Record):
     abstract_text: str = Field(default="", description="The abstract with LaTeX markup removed.")
     links: list[Link] = Field(default_factory=list)
     arxiv_id: str | None = None
+    arxiv_version: int | None = Field(default=None, ge=1)
     doi: str | None = None
+    openalex_id: str | None = Field(default=None, pattern=r"^W\d+$")
+    dblp_key: str | None = None
+    venue: str | None = Field(default=None, min_length=1, description="Journal or proceedings name.")
+    work_type: str | None = Field(default=None, description="The source's record type, e.g. "
+                                  "'article', 'inproceedings', 'preprint'.")
+    updated: dt.date | None = Field(default=None, description="Last revision date (arXiv 'updated').")
+    topics: list[TopicRef] = Field(default_factory=list)
+    urls: list[str] = Field(default_factory=list, description="Other landing pages (e.g. DBLP 'ee').")
     source_line: int | None = Field(default=None, ge=1, description="First line of the block.")
+    record: int | None = Field(default=None, ge=1, description="1-based record number in the source.")
 
     @property
-    def primary_category(self) -> str:
-        return self.categories[0]
+    def primary_category(self) -> str | None:
+        return self.categories[0] if self.categories else None
 
     @property
     def visible_authors(self) -> list[Authorship]:
@@ -98,6 +153,12 @@ class Paper(_Record):
         if not key:
             raise ValueError(f"title {self.title!r} has no letters or digits")
         object.__setattr__(self, "title_key", key)
+        if self.published is not None:
+            if self.year is not None and self.year != self.published.year:
+                raise ValueError(f"year {self.year} does not match the date {self.published}")
+            object.__setattr__(self, "year", self.published.year)
+        elif self.year is None:
+            raise ValueError("a paper needs a publication date or year")
         positions = [a.position for a in self.authors if a.position is not None]
         if positions != list(range(1, len(positions) + 1)):
             raise ValueError(f"author positions must be 1..n in order, got {positions}")
@@ -149,23 +210,36 @@ class Problem(_Record):
         return f"{self.file}:{self.line}: {self.severity}: {self.message}"
 
 
+SourceKind = Literal["profile-page", "bibtex", "arxiv-atom", "openalex", "dblp-xml"]
+
+
 class SourceInfo(_Record):
     """Where records came from: enough to describe the source in PROV-O."""
 
     path: str
     name: str = Field(description="File name, used for the source's named graph.")
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
-    kind: Literal["profile-page"] = "profile-page"
+    kind: SourceKind = "profile-page"
 
 
-class ProfileRecords(_Record):
-    """Everything read from one profile page: the profile, its papers, and what went wrong."""
+class SourceRecords(_Record):
+    """Everything read from one source: its papers, the profile header if it has one, and what
+    went wrong.  Every reader returns this; the builder and the mapper take nothing else."""
 
     source: SourceInfo
-    profile: Profile
+    profile: Profile | None = None
     papers: list[Paper]
     problems: list[Problem] = Field(default_factory=list)
 
     @property
     def skipped(self) -> list[Problem]:
         return [p for p in self.problems if p.skipped_block]
+
+
+class ProfileRecords(SourceRecords):
+    """What the profile-page reader returns: source records whose profile header is always set."""
+
+    profile: Profile
+
+
+Work = Paper

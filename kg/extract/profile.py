@@ -31,15 +31,16 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 from pydantic import ValidationError
 
+from kg.extract.errors import ExtractionError
 from kg.extract.latex import latex_to_text
 from kg.extract.links import find_links
+from kg.extract.sources import Reader
 from kg.models import Authorship, Link, Paper, Problem, Profile, ProfileRecords, SourceInfo
 from kg.names import name_key
 from kg.taxonomy import category_for_code
@@ -78,14 +79,6 @@ _CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 13)) + b"\x7f"
 # Real names are a few words; a longer "name" means the author line is missing or garbled.
 MAX_NAME_WORDS = 10
 MAX_NAME_CHARS = 100
-
-
-class ExtractionError(Exception):
-    """A source could not be read as asked (``strict`` mode, or not readable at all)."""
-
-    def __init__(self, problems: Iterable[Problem]) -> None:
-        self.problems = list(problems)
-        super().__init__("\n".join(str(p) for p in self.problems))
 
 
 @dataclass
@@ -453,3 +446,15 @@ def read_profile(path: str | Path, *, as_of: dt.date | None = None, strict: bool
                                        message=f"cannot read the file: {e.strerror}")]) from None
     records = parse_profile(data, as_of=as_of, file=str(p), strict=strict)
     return records
+
+
+def _sniff(head: bytes) -> bool:
+    """A profile page: text whose lines include a block start (``CLIRMar 5, 2024``)."""
+    if b"\0" in head:
+        return False
+    text = head.decode("utf-8", errors="replace")
+    return any(BLOCK_START.match(line.strip()) for line in text.splitlines()[:2000])
+
+
+READER = Reader(format="profile", kind="profile-page", extensions=(".txt",), sniff=_sniff,
+                read=read_profile, description="researcher profile pages (plain text)")
