@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
+from kg.archive import SourceArchive
 from kg.rdf.namespaces import PREFIXES
 
 if TYPE_CHECKING:
@@ -114,6 +115,7 @@ class KGStore:
         self.path = Path(path) if path is not None else None
         self.read_only = read_only
         self._scratch: dict[ox.NamedNode, ox.Store] = {}  # open scratch stores, by staging graph
+        self.archive = SourceArchive(self.path)  # copies of the sources the graphs were built from
         try:
             if self.path is None:
                 self.ox = ox.Store()
@@ -138,6 +140,7 @@ class KGStore:
         """
         view = cls.__new__(cls)
         view.path, view.read_only, view.ox, view._scratch = None, True, store, {}
+        view.archive = SourceArchive(None)
         return view
 
     def __repr__(self) -> str:
