@@ -29,10 +29,7 @@ class SourceArchive:
 
     def path(self, sha256: str) -> Path | None:
         """Where the archived copy of a source with this hash is, or None when there is none."""
-        if self.root is None:
-            p = self._memory.get(sha256)
-        else:
-            p = self.root / sha256
+        p = self._memory.get(sha256) if self.root is None else self.root / sha256
         return p if p is not None and p.is_file() else None
 
     def put(self, src: str | Path, sha256: str) -> None:

@@ -322,9 +322,12 @@ def change_sources(
         if on_source and inp.given:
             on_source(str(inp.path), len(inp.records.papers))
     records = [inp.records for inp in inputs if inp.records is not None]
-    if not removed and not force and all(
-            inp.stored is not None and inp.stored.tool and inp.stored.vocabulary == vocabulary
-            and inp.stored.key == _key(inp.records) for inp in inputs if inp.given and inp.records is not None):
+    def as_stored(inp: _Input) -> bool:
+        s = inp.stored
+        return (s is not None and inp.records is not None and s.tool and s.vocabulary == vocabulary
+                and s.key == _key(inp.records))
+
+    if not removed and not force and all(as_stored(inp) for inp in inputs if inp.given):
         # Nothing new: every given source is in the store as it is now.
         for inp in inputs:
             if inp.given and inp.records is not None and inp.stored is not None:
@@ -409,7 +412,8 @@ def _key(records: SourceRecords) -> tuple[str, str, str, dt.date | None]:
 def _report(inp: _Input, triples: int, *, unchanged: bool, graph: str = "") -> SourceReport:
     rec = inp.records
     assert rec is not None
-    return SourceReport(str(inp.path), graph or (inp.stored.graph.value if inp.stored else ""), len(rec.papers), triples, len(rec.skipped), rec.problems,
+    graph = graph or (inp.stored.graph.value if inp.stored else "")
+    return SourceReport(str(inp.path), graph, len(rec.papers), triples, len(rec.skipped), rec.problems,
                         unchanged=unchanged, kind=rec.source.kind)
 
 

@@ -14,10 +14,10 @@ import pytest
 from typer.testing import CliRunner
 
 import kg.builder
+import kg.rdf.mapping
 from kg.builder import build_sources
 from kg.cli import app
-from kg.models import Paper
-from kg.rdf.mapping import ProfileMapper
+from kg.rdf.mapping import SourceMapper
 from kg.rdf.namespaces import DCTERMS, KG, ONTOLOGY_GRAPH, SCHEMA, XSD
 from kg.store import KGStore
 from kg.validate import ShapeViolation, Violation, check_conforms, validate_triples
@@ -172,14 +172,14 @@ def test_check_conforms_raises_a_readable_report(seed_triples: Triples) -> None:
 
 def _drop_a_title(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make the mapper forget the title of one paper (in this process only)."""
-    original = ProfileMapper.paper_quads
+    original = SourceMapper.work_quads
 
-    def paper_quads(self: ProfileMapper, paper: Paper):  # type: ignore[no-untyped-def]
-        for q in original(self, paper):
+    def work_quads(self: SourceMapper, work, ref):  # type: ignore[no-untyped-def]
+        for q in original(self, work, ref):
             if not (q.subject == P and q.predicate == DCTERMS.title):
                 yield q
 
-    monkeypatch.setattr(kg.builder.ProfileMapper, "paper_quads", paper_quads)
+    monkeypatch.setattr(kg.rdf.mapping.SourceMapper, "work_quads", work_quads)
 
 
 def test_build_refuses_an_invalid_graph_and_keeps_the_store(tmp_path: Path,

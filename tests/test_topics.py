@@ -20,16 +20,17 @@ from rdflib.namespace import SKOS
 from topics_oracle import TOPIC_BASE, arxiv_concepts, concepts, paper_topics, vocabulary_graph
 from typer.testing import CliRunner
 
-from kg.builder import build_sources, store_counts
+from kg.builder import build_sources, extra_quads, store_counts
 from kg.cli import app
 from kg.models import ProfileRecords
 from kg.rdf.iri import Minter
 from kg.rdf.mapping import ProfileMapper
+from kg.resolve import resolve
 from kg.store import KGStore
 from kg.topics import default_matcher, extract_artifacts, load_vocabulary, mine_keyphrases, read_vocabulary
 from kg.topics.artifacts import artifact_key, artifacts_of
 from kg.topics.matcher import topics_of
-from kg.topics.rdf import EXTRACTOR_VERSION, _vocabulary_labels, topic_quads
+from kg.topics.rdf import EXTRACTOR_VERSION, _vocabulary_labels
 from kg.topics.vocab import VocabularyError
 
 KG = "https://w3id.org/scholarly-kg/ns#"
@@ -300,8 +301,8 @@ def test_keyphrases_drop_phrases_nested_in_an_equally_frequent_longer_one() -> N
 
 def test_topic_quads_are_deterministic_and_in_the_source_graph(seed_records: ProfileRecords) -> None:
     mapper = ProfileMapper(seed_records)
-    first = list(topic_quads(seed_records, mapper))
-    second = list(topic_quads(seed_records, ProfileMapper(seed_records)))
+    first = extra_quads(resolve([seed_records]), Minter())
+    second = extra_quads(resolve([seed_records]), Minter())
     assert first == second
     assert {q.graph_name for q in first} == {mapper.graph}
     agents = {q.object for q in first if q.predicate.value == "http://www.w3.org/ns/prov#wasAssociatedWith"}

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from kg.models import Paper, SourceRecords
 
@@ -113,7 +114,7 @@ def cluster_works(sources: Sequence[SourceRecords]) -> tuple[list[list[Ref]], li
         by_title[wc.paper(r).title_key].append(r)
     for k in sorted(by_title):
         group = sorted(by_title[k], key=lambda r: (wc.paper(r).year or 0, r))
-        for a, b in zip(group, group[1:], strict=False):
+        for a, b in pairwise(group):
             ya, yb = wc.paper(a).year or 0, wc.paper(b).year or 0
             if abs(yb - ya) <= 1:
                 wc.union(a, b, "title-year", k)
