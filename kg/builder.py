@@ -340,6 +340,8 @@ def change_sources(
         report.seconds = time.perf_counter() - t0
         return report
 
+    if on_source:
+        on_source("", sum(len(r.papers) for r in records))
     aliases = default_aliases()
     resolution = resolve(records, [PersonAlias(p.name, p.aliases, p.orcid) for p in aliases.persons])
     by_source = {inp.records.source.name: inp for inp in inputs if inp.records is not None}

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from kg.builder import BuildError, build_sources, store_counts
+from kg.builder import BuildError, BuildReport, build_sources, store_counts
 from kg.cli.app import app, console, err, fail, parse_date
 from kg.rdf.namespaces import DEFAULT_BASE_IRI
 from kg.store import DEFAULT_STORE, KGStore, StoreError
@@ -17,31 +18,43 @@ from kg.validate import ShapeViolation
 STORE_OPTION = typer.Option(DEFAULT_STORE, "--store", "-s", help="Store folder (embedded Oxigraph).")
 
 
-@app.command()
-def build(
-    sources: list[Path] = typer.Argument(..., help="Profile pages (plain text) to read.", exists=False),
-    store: Path = STORE_OPTION,
-    as_of: str = typer.Option(None, "--as-of",
-                              help="Capture date of the pages, YYYY-MM-DD (default: today)."),
-    base_iri: str = typer.Option(DEFAULT_BASE_IRI, "--base-iri", help="Base IRI of minted instances."),
-    strict: bool = typer.Option(False, "--strict", help="Any problem in a source refuses the build."),
-    force: bool = typer.Option(False, "--force", help="Rebuild sources even when unchanged."),
-    no_validate: bool = typer.Option(False, "--no-validate",
-                                     help="Skip the SHACL check (big loads: pyshacl needs ~1.3 KB/triple)."),
-) -> None:
-    """Build the knowledge graph of SOURCES into the store (each source in its own named graph)."""
-    date = parse_date(as_of)
+def print_build_report(report: BuildReport) -> None:
+    """The per-source table and the store's totals (shared by build, add and remove)."""
+    for p in report.problems:
+        err.print(str(p), highlight=False, markup=False)
+    for c in report.conflicts:
+        err.print(f"warning: {c}", highlight=False, markup=False)
+    table = Table(title=f"kg build → {report.store}", show_header=True)
+    for col in ("source", "papers", "skipped blocks", "triples", "status"):
+        table.add_column(col, justify="right" if col in {"papers", "skipped blocks", "triples"} else "left")
+    for s in report.sources:
+        table.add_row(Path(s.path).name, str(s.papers), str(s.skipped_blocks), str(s.triples), s.status)
+    console.print(table)
+    c = report.counts
+    merged = (f" · merges {report.merges} · conflicts {len(report.conflicts)}"
+              if report.merges or report.conflicts else "")
+    console.print(
+        f"papers {c['papers']} · people {c['people']} · organizations {c['organizations']} · "
+        f"topics {c['topics']} · repositories {c['repositories']} · triples {c['triples']} · "
+        f"skipped blocks {sum(s.skipped_blocks for s in report.sources)}{merged} · {report.seconds:.2f} s",
+        highlight=False,
+    )
+
+
+def run_build(call: Callable[..., BuildReport]) -> BuildReport:
+    """Run a build (build, add, remove) with a progress bar; every refusal is one clear error."""
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=err, transient=True) as progress:
         task = progress.add_task("reading", total=None)
 
         def on_source(path: str, papers: int) -> None:
-            progress.update(task, description=f"building {Path(path).name}", total=papers, completed=0)
+            if path:
+                progress.update(task, description=f"reading {Path(path).name}")
+            else:  # every source read: resolving and mapping them all
+                progress.update(task, description="resolving and mapping", total=papers, completed=0)
 
         try:
-            report = build_sources(sources, store=store, as_of=date, base_iri=base_iri, strict=strict,
-                                   force=force, validate=not no_validate, on_source=on_source,
-                                   on_progress=lambda n: progress.advance(task, n))
+            return call(on_source, lambda n: progress.advance(task, n))
         except KeyboardInterrupt:
             raise fail("interrupted; the store is unchanged", code=130) from None
         except ValueError as e:  # e.g. an invalid --base-iri
@@ -56,22 +69,37 @@ def build(
                        "the store is unchanged") from None
         except StoreError as e:
             raise fail(str(e)) from None
-    for p in report.problems:
-        err.print(str(p), highlight=False, markup=False)
-    table = Table(title=f"kg build → {report.store}", show_header=True)
-    for col in ("source", "papers", "skipped blocks", "triples", "status"):
-        table.add_column(col, justify="right" if col in {"papers", "skipped blocks", "triples"} else "left")
-    for s in report.sources:
-        table.add_row(Path(s.path).name, str(s.papers), str(s.skipped_blocks), str(s.triples),
-                      "unchanged" if s.unchanged else "built")
-    console.print(table)
-    c = report.counts
-    console.print(
-        f"papers {c['papers']} · people {c['people']} · organizations {c['organizations']} · "
-        f"topics {c['topics']} · repositories {c['repositories']} · triples {c['triples']} · "
-        f"skipped blocks {sum(s.skipped_blocks for s in report.sources)} · {report.seconds:.2f} s",
-        highlight=False,
-    )
+
+
+FORMAT_OPTION = typer.Option(None, "--format", help="Read every source with this reader (default: by "
+                             "extension and content): profile, bibtex, arxiv, openalex, dblp.")
+
+
+@app.command()
+def build(
+    sources: list[Path] = typer.Argument(..., help="Sources to read: profile pages (.txt), BibTeX (.bib), "
+                                         "arXiv API answers (.atom/.xml), OpenAlex works (.json/.jsonl), "
+                                         "DBLP XML (.xml).", exists=False),
+    store: Path = STORE_OPTION,
+    as_of: str = typer.Option(None, "--as-of",
+                              help="Capture date of the pages, YYYY-MM-DD (default: today)."),
+    base_iri: str = typer.Option(DEFAULT_BASE_IRI, "--base-iri", help="Base IRI of minted instances."),
+    strict: bool = typer.Option(False, "--strict", help="Any problem in a source refuses the build."),
+    force: bool = typer.Option(False, "--force", help="Rebuild sources even when unchanged."),
+    no_validate: bool = typer.Option(False, "--no-validate",
+                                     help="Skip the SHACL check (big loads: pyshacl needs ~1.3 KB/triple)."),
+    format: str = FORMAT_OPTION,
+) -> None:
+    """Build the knowledge graph of SOURCES into the store (each source in its own named graph).
+
+    Sources already in the store stay; all are resolved together (one node per paper and per
+    person across sources) and every change is committed at once.
+    """
+    date = parse_date(as_of)
+    report = run_build(lambda on_source, on_progress: build_sources(
+        sources, store=store, as_of=date, base_iri=base_iri, strict=strict, force=force,
+        validate=not no_validate, on_source=on_source, on_progress=on_progress, format=format))
+    print_build_report(report)
 
 
 @app.command()

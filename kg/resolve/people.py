@@ -5,7 +5,9 @@ A *mention* is one authorship of one record (or a profile's owner).  Units first
 * a mention with an ORCID, OpenAlex author id or DBLP person name is joined to every other
   mention carrying the same identifier, in any source;
 * a mention without any is one person with the mentions of the same name key *in the same
-  source* (a profile page or a personal BibTeX file names each co-author one way).
+  source* (a personal BibTeX file or an arXiv answer names each co-author one way), and for
+  profile pages in *all* profile pages: the site they come from links each name to one
+  person's page, so a name there is that site's identifier of the person.
 
 Then units are joined by the alias table (``[[person]]`` entries of ``ontology/aliases.toml``)
 and by *the same normalised name on the same work* (the work clusters of
@@ -146,7 +148,8 @@ def resolve_people(sources: Sequence[SourceRecords], works: Iterable[list[Ref]],
         uf.add(node, Person([m], {v for k, v in ids if k == "orcid"}, {v for k, v in ids if k == "openalex"},
                             {v for k, v in ids if k == "dblp"}))
         if not ids:
-            unit = ("name", m[0], name_key(mention_name(sources, m)))
+            scope: object = "profile-pages" if sources[m[0]].source.kind == "profile-page" else m[0]
+            unit = ("name", scope, name_key(mention_name(sources, m)))
             uf.add(unit, Person([]))
             uf.union(unit, node, "name-in-source", unit[2], (ref, ref))
         for k, v in ids:
