@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # imported lazily at call time: `import kg` stays fast
     from pyvis.network import Network
 
     from kg.builder import BuildReport
+    from kg.doctor import Diagnosis
     from kg.query import QueryResult
     from kg.remote.push import PushReport
     from kg.validate import ValidationResult
@@ -67,6 +68,39 @@ class KnowledgeGraph:
         self.last_build = build_sources(sources, store=self.store, as_of=_date(as_of), base_iri=base_iri,
                                         strict=strict, force=force)
         return self.last_build
+
+    def add(self, sources: Sequence[str | Path], *, as_of: dt.date | str | None = None,
+            base_iri: str = DEFAULT_BASE_IRI, strict: bool = False, format: str | None = None) -> BuildReport:
+        """Add sources of any kind (profile pages, BibTeX, arXiv Atom, OpenAlex, DBLP XML), merged
+        with what the store holds, in one transaction.
+
+        >>> g.add(["refs.bib", "arxiv-answer.atom"])                      # doctest: +SKIP
+        """
+        from kg.builder import build_sources
+
+        self.last_build = build_sources(sources, store=self.store, as_of=_date(as_of), base_iri=base_iri,
+                                        strict=strict, format=format)
+        return self.last_build
+
+    def remove(self, sources: Sequence[str | Path], *, base_iri: str = DEFAULT_BASE_IRI) -> BuildReport:
+        """Remove sources (by file name): exactly the facts only they gave, in one transaction.
+
+        >>> g.remove(["refs.bib"])                                        # doctest: +SKIP
+        """
+        from kg.builder import remove_sources
+
+        self.last_build = remove_sources(sources, store=self.store, base_iri=base_iri)
+        return self.last_build
+
+    def doctor(self) -> Diagnosis:
+        """Likely duplicate people and titles that were not merged, and conflicts between sources.
+
+        >>> [d.reason for d in g.doctor().people]                         # doctest: +SKIP
+        ['same name']
+        """
+        from kg.doctor import diagnose
+
+        return diagnose(self.store)
 
     def query(self, name_or_sparql: str | Path, *, engine: str = "oxigraph", limit: int | None = None,
               **params: Any) -> QueryResult:

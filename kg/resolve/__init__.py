@@ -156,9 +156,10 @@ def _work(res_sources: list[SourceRecords], refs: list[Ref], people: PeopleResol
                     f"({len(by_position)} authors)"), r, authors_from))
             else:
                 other = paper(authors_from).authors[slot.mention[2]].name
-                conflicts.append(Conflict("author-position", (
-                    f"position {a.position}: {a.name!r} here, {other!r} in the most complete list"),
-                    r, authors_from))
+                what = (f"position {a.position}: {a.name!r} here, {other!r} in the most complete list"
+                        if other != a.name else f"position {a.position}: {a.name!r} here is not the person "
+                        "of that name in the most complete list (their identifiers differ)")
+                conflicts.append(Conflict("author-position", what, r, authors_from))
     return Work(
         members=members, title_from=rep, date_from=date_from, authors_from=authors_from,
         abstract_from=next((r for r in members if paper(r).abstract), None),
@@ -175,13 +176,13 @@ def resolve(sources: Sequence[SourceRecords], aliases: Sequence[PersonAlias] = (
     ordered = order_sources(sources)
     clusters, work_decisions = cluster_works(ordered)
     people = resolve_people(ordered, clusters, aliases)
-    conflicts: list[Conflict] = [Conflict(d.rule, d.message, d.left, d.right)
-                                 for d in (*work_decisions, *people.decisions) if not d.merged]
+    every = list(dict.fromkeys((*work_decisions, *people.decisions)))  # each once, in order
+    conflicts: list[Conflict] = [Conflict(d.rule, d.message, d.left, d.right) for d in every if not d.merged]
     works: list[Work] = []
     work_of: dict[Ref, int] = {}
     for refs in clusters:
         for r in refs:
             work_of[r] = len(works)
         works.append(_work(ordered, refs, people, conflicts))
-    decisions = [d for d in (*work_decisions, *people.decisions) if d.merged]
+    decisions = [d for d in every if d.merged]
     return Resolution(ordered, works, work_of, people, decisions, conflicts)

@@ -9,21 +9,25 @@ A *mention* is one authorship of one record (or a profile's owner).  Units first
   profile pages in *all* profile pages: the site they come from links each name to one
   person's page, so a name there is that site's identifier of the person.
 
-Then units are joined by the alias table (``[[person]]`` entries of ``ontology/aliases.toml``)
-and by *the same normalised name on the same work* (the work clusters of
-:mod:`kg.resolve.works`).  Never on initials alone ("C. Wu" and "Chuhan Wu" stay two), and never
-into a person with a different ORCID, OpenAlex id or DBLP homonym number: such a union is
-refused and kept as a conflict for ``kg doctor``.
+Then units are joined by the alias table (``[[person]]`` entries of ``ontology/aliases.toml``),
+by *the same normalised name on the same work* (the work clusters of :mod:`kg.resolve.works`),
+and by *the same full name and a shared co-author* (a truncated profile page shows three
+authors of a paper, a full list from arXiv twenty: the co-author the page shows on other
+papers is the one the full list names, when both write with the same third person).  Never on
+initials alone ("C. Wu" and "Chuhan Wu" stay two, and two "C. Wu" meet only on a shared work),
+and never into a person with a different ORCID, OpenAlex id or DBLP homonym number: such a
+union is refused and kept as a conflict for ``kg doctor``.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from kg.models import Authorship, SourceRecords
-from kg.names import fold, name_key
+from kg.names import fold, is_initials_only, name_key
 from kg.resolve.works import Decision, Ref
 
 #: (source, paper, authorship index); paper -1 is the profile's owner.
@@ -179,6 +183,7 @@ def resolve_people(sources: Sequence[SourceRecords], works: Iterable[list[Ref]],
                 if first != m and first[0] != m[0]:
                     uf.union(("mention", first), ("mention", m), "name-and-shared-work", a.name_key,
                              (Ref(first[0], first[1]), ref))
+    _shared_coauthors(uf, sources, list(works), mentions)
     persons: list[Person] = []
     of: dict[Mention, int] = {}
     roots: dict[object, int] = {}
@@ -193,6 +198,45 @@ def resolve_people(sources: Sequence[SourceRecords], works: Iterable[list[Ref]],
         _name(person, sources)
     _iris(persons, sources)
     return PeopleResolution(persons, of, uf.decisions)
+
+
+MAX_COAUTHOR_ROUNDS = 20
+
+
+def _shared_coauthors(uf: _People, sources: Sequence[SourceRecords], works: list[list[Ref]],
+                      mentions: list[Mention]) -> None:
+    """Join people of the same full name who write with a common third person, to a fixed point."""
+    for _ in range(MAX_COAUTHOR_ROUNDS):
+        coauthors: dict[object, set[object]] = defaultdict(set)
+        where: dict[object, Ref] = {}
+        for work in works:
+            roots = {uf.find(("mention", (r.source, r.paper, j)))
+                     for r in work for j in range(len(sources[r.source].papers[r.paper].authors))}
+            for r in work:
+                for j in range(len(sources[r.source].papers[r.paper].authors)):
+                    root = uf.find(("mention", (r.source, r.paper, j)))
+                    coauthors[root] |= roots - {root}
+                    where.setdefault(root, r)
+        by_key: dict[str, list[object]] = defaultdict(list)
+        for m in mentions:
+            name = mention_name(sources, m)
+            if is_initials_only(name):
+                continue
+            root = uf.find(("mention", m))
+            key = name_key(name)
+            if root not in by_key[key]:
+                by_key[key].append(root)
+        changed = False
+        for key in sorted(by_key):
+            group = sorted(by_key[key], key=repr)
+            for a, b in itertools.combinations(group, 2):
+                ra, rb = uf.find(a), uf.find(b)
+                if ra == rb or not (coauthors[a] & coauthors[b]) - {a, b}:
+                    continue
+                left, right = where.get(a, Ref(0, 0)), where.get(b, Ref(0, 0))
+                changed |= uf.union(a, b, "name-and-shared-coauthor", key, (left, right))
+        if not changed:
+            return
 
 
 def _name(person: Person, sources: Sequence[SourceRecords]) -> None:
