@@ -46,12 +46,13 @@ Choices, and why:
   A page shorter than its ``opensearch`` numbers promise (the API sometimes returns short
   pages) is a warning.
 
-Parsing streams (lxml ``iterparse``; each entry is cleared once read), so memory stays flat
-for any file size.  Hostile XML is refused: entities are never expanded, nothing is fetched
-(no DTD, no network), and a DOCTYPE that declares entities (billion laughs, XXE) rejects the
-file.  Invalid UTF-8 and control characters are replaced (U+FFFD, space) with a warning naming
-the line.  A bad entry is reported with its line and skipped; malformed XML stops the reading at
-the error line, keeping the entries before it.  Nothing raises except :class:`ExtractionError`
+Parsing streams (expat, fed 64 KiB at a time; only the wanted text of the current entry is
+kept), so memory stays flat for any file size, and every entry gets the exact line of its start
+tag.  Hostile XML is refused: nothing is ever fetched (no DTD, file or URL is opened), entities
+are never expanded, and a DOCTYPE that declares one (billion laughs, XXE) rejects the file.
+Invalid UTF-8 and control characters are replaced (U+FFFD, space) with a warning naming the
+line. A bad entry is reported with its line and skipped; malformed XML stops the reading at
+the error line, keeping the entries before it. Nothing raises except :class:`ExtractionError`
 (for a file that is not an Atom feed at all, and for any problem with ``strict=True``).
 """
 
@@ -63,11 +64,10 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import chain
 from pathlib import Path
 from typing import IO, Any
+from xml.parsers import expat
 
-from lxml import etree
 from pydantic import ValidationError
 
 from kg.extract.errors import ExtractionError
@@ -82,23 +82,24 @@ ATOM_NS = "http://www.w3.org/2005/Atom"
 ARXIV_NS = "http://arxiv.org/schemas/atom"
 OPENSEARCH_NS = "http://a9.com/-/spec/opensearch/1.1/"
 
-_FEED = f"{{{ATOM_NS}}}feed"
-_ENTRY = f"{{{ATOM_NS}}}entry"
-_ID = f"{{{ATOM_NS}}}id"
-_TITLE = f"{{{ATOM_NS}}}title"
-_SUMMARY = f"{{{ATOM_NS}}}summary"
-_PUBLISHED = f"{{{ATOM_NS}}}published"
-_UPDATED = f"{{{ATOM_NS}}}updated"
-_AUTHOR = f"{{{ATOM_NS}}}author"
-_NAME = f"{{{ATOM_NS}}}name"
-_LINK = f"{{{ATOM_NS}}}link"
-_CATEGORY = f"{{{ATOM_NS}}}category"
-_AFFILIATION = f"{{{ARXIV_NS}}}affiliation"
-_DOI = f"{{{ARXIV_NS}}}doi"
-_JOURNAL_REF = f"{{{ARXIV_NS}}}journal_ref"
-_COMMENT = f"{{{ARXIV_NS}}}comment"
-_PRIMARY = f"{{{ARXIV_NS}}}primary_category"
-_OPENSEARCH = {f"{{{OPENSEARCH_NS}}}{n}": n for n in ("totalResults", "startIndex", "itemsPerPage")}
+# expat names elements "namespace local" (ParserCreate(namespace_separator=" ")).
+_FEED = f"{ATOM_NS} feed"
+_ENTRY = f"{ATOM_NS} entry"
+_ID = f"{ATOM_NS} id"
+_TITLE = f"{ATOM_NS} title"
+_SUMMARY = f"{ATOM_NS} summary"
+_PUBLISHED = f"{ATOM_NS} published"
+_UPDATED = f"{ATOM_NS} updated"
+_AUTHOR = f"{ATOM_NS} author"
+_NAME = f"{ATOM_NS} name"
+_LINK = f"{ATOM_NS} link"
+_CATEGORY = f"{ATOM_NS} category"
+_AFFILIATION = f"{ARXIV_NS} affiliation"
+_DOI = f"{ARXIV_NS} doi"
+_JOURNAL_REF = f"{ARXIV_NS} journal_ref"
+_COMMENT = f"{ARXIV_NS} comment"
+_PRIMARY = f"{ARXIV_NS} primary_category"
+_OPENSEARCH = {f"{OPENSEARCH_NS} {n}": n for n in ("totalResults", "startIndex", "itemsPerPage")}
 # Elements an entry has at most once (RFC 4287 4.1.2; arXiv manual 3.3.2.4).
 _SINGLE = {_ID: "id", _TITLE: "title", _SUMMARY: "summary", _PUBLISHED: "published",
            _UPDATED: "updated", _JOURNAL_REF: "arxiv:journal_ref", _COMMENT: "arxiv:comment",
@@ -110,7 +111,6 @@ _ARXIV_TERM = re.compile(r"^[a-z]+(?:-[a-z]+)*(?:\.[A-Za-z]+(?:-[a-z]+)*)?$")
 _XML_DECL_ENCODING = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']")
 # The classic API marks DOI links title="doi"; the 2025 one gives rel="related" https://doi.org/ links.
 _DOI_LINK = re.compile(r"^https?://(?:dx\.)?doi\.org/", re.IGNORECASE)
-_LXML_WHERE = re.compile(r",? line \d+, column \d+$")
 # C0 controls that XML 1.0 forbids (tab, newline and carriage return are allowed).
 _CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _CONTROL_DELETE = bytes(b for b in range(32) if b not in (9, 10, 13))
@@ -118,6 +118,9 @@ _REPLACEMENT = "\ufffd".encode()
 READ_SIZE = 1 << 16
 # Encoding damage is listed line by line up to this many lines, then summed up.
 MAX_LINE_REPORTS = 20
+# Text kept per entry (real entries hold a few kB; the longest author lists some 200 kB): a
+# bigger one is skipped instead of growing memory without bound.
+MAX_ENTRY_CHARS = 4_000_000
 
 
 @dataclass
@@ -132,23 +135,22 @@ class _Problems:
 
 @dataclass
 class _RepairingStream:
-    """What lxml reads: the file's bytes with invalid UTF-8 and forbidden control bytes replaced.
+    """What the parser reads: the file's bytes with invalid UTF-8 and forbidden control bytes replaced.
 
     XML parsers stop at the first bad byte; one damaged abstract must not cost the rest of a
     large file, so each damaged line is reported (up to :data:`MAX_LINE_REPORTS`) and the
     bytes are replaced by U+FFFD (UTF-8) or a space (controls).  Lengths of lines change but
-    not their number, so lxml's line numbers stay right.  A file that declares another
+    not their number, so the parser's line numbers stay right.  A file that declares another
     encoding (or starts with a UTF-16 byte order mark) is passed through untouched.
     """
 
     raw: IO[bytes]
     report: _Problems
-    line: int = 1            # line number at the start of the next chunk handed to lxml
+    line: int = 1            # line number at the start of the next chunk handed to the parser
     size: int = 0            # bytes read so far
     pending: bytes = b""     # an incomplete UTF-8 sequence at the end of the last chunk
     first: bool = True
     repair: bool = True
-    doctype_line: int | None = None
     counts: dict[str, int] = field(default_factory=lambda: {"utf8": 0, "control": 0})
     last_line: dict[str, int] = field(default_factory=lambda: {"utf8": 0, "control": 0})
 
@@ -173,8 +175,6 @@ class _RepairingStream:
             self.repair = False
         elif m := _XML_DECL_ENCODING.match(chunk.removeprefix(b"\xef\xbb\xbf")):
             self.repair = m.group(1).lower() in (b"utf-8", b"utf8")
-        if (k := chunk.find(b"<!DOCTYPE")) >= 0:
-            self.doctype_line = 1 + chunk.count(b"\n", 0, k)
 
     def _note(self, kind: str, chunk: bytes, pos: int, message: str) -> None:
         line = self.line + chunk.count(b"\n", 0, pos)
@@ -216,65 +216,171 @@ class _RepairingStream:
                                 "not listed one by one", warning=True)
 
 
-_SAFE_PARSING: dict[str, Any] = {
-    "resolve_entities": False, "no_network": True, "load_dtd": False, "huge_tree": False,
-    "remove_comments": True, "remove_pis": True}
-# The only elements whose events the reader needs; other elements are read from their entry.
-_EVENT_TAGS = [_FEED, _ENTRY, *_OPENSEARCH]
-PEEK_LIMIT = 1 << 20
+class _Refused(Exception):
+    """Raised from an expat handler to stop reading a file that is refused as a whole."""
 
 
-def _peek(stream: _RepairingStream) -> tuple[list[bytes], bool]:
-    """The first chunks of the file, and whether its root element is an Atom ``<feed>``.
+@dataclass(slots=True)
+class _RawEntry:
+    """What one ``<entry>`` holds, collected from parse events (no tree is ever built)."""
 
-    Only then are parse events limited to :data:`_EVENT_TAGS` (a tenth of the events, a
-    tenth off the reading time): without the root's start event a file that is no feed would
-    be parsed to its end, into memory, before anyone noticed.
+    line: int
+    record: int
+    single: dict[str, str] = field(default_factory=dict)   # element -> text (term for primary)
+    repeated: list[str] = field(default_factory=list)      # single elements given more than once
+    authors: list[list[Any]] = field(default_factory=list)  # [name, [affiliations], line]
+    terms: list[str] = field(default_factory=list)
+    dois: list[tuple[str, int]] = field(default_factory=list)
+    doi_links: list[tuple[str, int]] = field(default_factory=list)
+    budget: int = 0                                         # characters it may still collect
+
+
+class _Collector:
+    """expat handlers that gather entries into :class:`_RawEntry` records as the bytes stream by.
+
+    expat (the parser behind :mod:`xml.etree`) is used directly for two reasons: it gives the
+    exact line of every start tag (libxml2, behind lxml, stores element lines in 16 bits and is
+    off by one or stuck at 65535 past line 65,535, so lines in a large file would be wrong), and
+    nothing but the wanted text is ever kept, so memory is flat without clearing a tree.
+
+    Security: expat performs no I/O of its own and no external-entity handler is installed, so
+    no DTD, file or URL is ever opened; parameter entities are not parsed; and any ENTITY
+    declaration refuses the file (the defusedxml rule), so no entity is ever expanded.
     """
-    head: list[bytes] = []
-    peek = etree.XMLPullParser(events=("start",), **_SAFE_PARSING)
-    size = 0
-    while size < PEEK_LIMIT and (chunk := stream.read(READ_SIZE)):
-        head.append(chunk)
-        size += len(chunk)
-        try:
-            peek.feed(chunk)
-            failed = False
-        except etree.ParseError:
-            failed = True  # the main parser meets the same error and reports it
-        for _, el in peek.read_events():
-            return head, el.tag == _FEED
-        if failed:
-            break
-    return head, False
 
+    def __init__(self, reader: _FeedReader) -> None:
+        self.reader = reader
+        p = expat.ParserCreate(namespace_separator=" ")
+        p.buffer_text = True
+        p.buffer_size = READ_SIZE
+        p.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+        p.StartElementHandler = self.start
+        p.EndElementHandler = self.end
+        p.CharacterDataHandler = self.chars
+        p.StartDoctypeDeclHandler = self.doctype
+        p.EndDoctypeDeclHandler = self.doctype_end
+        p.EntityDeclHandler = self.entity
+        p.SkippedEntityHandler = self.skipped_entity
+        self.parser = p
+        self.depth = 0
+        self.entry: _RawEntry | None = None
+        self.author: list[Any] | None = None
+        self.done: list[_RawEntry] = []
+        self.text: list[str] | None = None    # the text being collected, if any
+        self.text_depth = 0
+        self.text_kind: tuple[str, str, int] = ("", "", 0)
+        self.doctype_line = 0
+        self.feed_budget = 1 << 16            # for the feed's own opensearch numbers
 
-def _events(stream: _RepairingStream) -> Iterator[tuple[str, Any]]:
-    """Start and end events of the document (of :data:`_EVENT_TAGS` only, once the root is known
-    to be a feed); events before a syntax error come out before the error is raised."""
-    head, is_feed = _peek(stream)
-    parser = etree.XMLPullParser(events=("start", "end"), tag=_EVENT_TAGS if is_feed else None,
-                                 **_SAFE_PARSING)
-    for chunk in chain(head, iter(lambda: stream.read(READ_SIZE), b"")):
-        try:
-            parser.feed(chunk)
-        except etree.ParseError:
-            yield from parser.read_events()
-            raise
-        yield from parser.read_events()
-    try:
-        parser.close()
-    except etree.ParseError:
-        yield from parser.read_events()
-        raise
-    yield from parser.read_events()
+    def line(self) -> int:
+        return self.parser.CurrentLineNumber
 
+    def collect(self, kind: str, tag: str) -> None:
+        self.text = []
+        self.text_depth = self.depth
+        self.text_kind = (kind, tag, self.line())
 
-def _text(el: Any) -> str:
-    """All text inside an element (entity references, never expanded, contribute nothing)."""
-    if len(el) == 0:
-        return el.text or ""
-    return "".join(t for t in el.itertext() if isinstance(t, str))
+    def start(self, tag: str, attrs: dict[str, str]) -> None:
+        self.depth += 1
+        depth = self.depth
+        if self.text is not None:
+            return  # markup inside a text element (an XHTML title): its text is part of the text
+        if depth == 1:
+            self.reader.root(tag, self.line())
+        elif depth == 2:
+            if tag == _ENTRY:
+                self.entry = _RawEntry(line=self.line(), record=self.reader.entries + len(self.done) + 1,
+                                       budget=MAX_ENTRY_CHARS)
+            elif tag in _OPENSEARCH:
+                self.collect("opensearch", tag)
+        elif (e := self.entry) is None:
+            return
+        elif depth == 3:
+            if tag in _SINGLE:
+                if tag == _PRIMARY:
+                    self.single(tag, attrs.get("term", ""))
+                else:
+                    self.collect("single", tag)
+            elif tag == _AUTHOR:
+                self.author = ["", [], self.line()]
+                e.authors.append(self.author)
+            elif tag == _CATEGORY:
+                e.terms.append(attrs.get("term", "").strip())
+            elif tag == _DOI:
+                self.collect("doi", tag)
+            elif tag == _LINK and (href := attrs.get("href", "")) and (
+                    attrs.get("title") == "doi" or _DOI_LINK.match(href)):
+                e.doi_links.append((href, self.line()))
+        elif depth == 4 and self.author is not None:
+            if tag == _NAME and not self.author[0]:
+                self.collect("name", tag)
+            elif tag == _AFFILIATION:
+                self.collect("affiliation", tag)
+
+    def single(self, tag: str, value: str) -> None:
+        assert self.entry is not None
+        if tag in self.entry.single:
+            self.entry.repeated.append(_SINGLE[tag])
+        else:
+            self.entry.single[tag] = value
+
+    def end(self, tag: str) -> None:
+        depth = self.depth
+        self.depth -= 1
+        if self.text is not None:
+            if depth != self.text_depth:
+                return
+            text, self.text = "".join(self.text), None
+            kind, tag, line = self.text_kind
+            if kind == "opensearch":
+                self.reader.opensearch_value(_OPENSEARCH[tag], text, line)
+            elif self.entry is None:
+                return
+            elif kind == "single":
+                self.single(tag, text)
+            elif kind == "doi":
+                self.entry.dois.extend((d, line) for d in text.split())
+            elif self.author is not None:
+                if kind == "name":
+                    self.author[0] = text
+                else:
+                    self.author[1].append(text)
+        elif depth == 3 and tag == _AUTHOR:
+            self.author = None
+        elif depth == 2 and tag == _ENTRY and self.entry is not None:
+            self.done.append(self.entry)
+            self.entry = None
+
+    def chars(self, data: str) -> None:
+        if self.text is None:
+            return
+        if self.entry is not None:
+            self.entry.budget -= len(data)
+            if self.entry.budget < 0:
+                return  # an oversized entry: skipped when it ends
+        else:
+            self.feed_budget -= len(data)
+            if self.feed_budget < 0:
+                return
+        self.text.append(data)
+
+    def doctype(self, name: str, system_id: str | None, public_id: str | None, internal: int) -> None:
+        self.doctype_line = self.line()
+
+    def doctype_end(self) -> None:
+        self.reader.report.add(self.doctype_line, "a DOCTYPE is not part of the arXiv API format; it was "
+                               "not loaded", warning=True)
+
+    def entity(self, name: str, is_parameter: int, *_: Any) -> None:
+        kind = "parameter entity" if is_parameter else "entity"
+        self.reader.fail(self.line(), f"the DOCTYPE (line {self.doctype_line}) declares the {kind} {name!r}; "
+                         "the arXiv API never sends a DOCTYPE, and entity declarations can expand without "
+                         "bound or read local files, so the file is refused")
+        raise _Refused
+
+    def skipped_entity(self, name: str, is_parameter: int) -> None:
+        self.reader.report.add(self.line(), f"entity reference &{name}; left out (entities are never "
+                               "expanded)", warning=True)
 
 
 def _date(text: str) -> dt.date:
@@ -332,78 +438,62 @@ class _FeedReader:
             stream.summary()
 
     def _parse(self, stream: _RepairingStream) -> Iterator[Paper]:
-        root = None
-        entry_line: int | None = None
+        collector = _Collector(self)
+        parse = collector.parser.Parse
+        at_end = False
         try:
-            for event, el in _events(stream):
-                if event == "start":
-                    if root is None:
-                        root = el
-                        if not self._check_root(el, stream):
-                            return
-                    elif el.tag == _ENTRY and el.getparent() is root:
-                        entry_line = el.sourceline
-                    continue
-                if el.getparent() is not root or root is None:
-                    continue
-                if el.tag == _ENTRY:
-                    self.entries += 1
-                    entry_line = None
-                    paper = self._entry(el, self.entries)
-                    if paper is not None:
-                        yield paper
-                elif el.tag in _OPENSEARCH:
-                    self._opensearch(el)
-                el.clear()
-                while el.getprevious() is not None:
-                    del root[0]
-        except etree.ParseError as e:
-            line = e.lineno or stream.line
-            message = _LXML_WHERE.sub("", str(e.msg or e)).strip() or "malformed XML"
-            if root is None:
+            while chunk := stream.read(READ_SIZE):
+                parse(chunk, False)
+                yield from self._drain(collector)
+            at_end = True
+            parse(b"", True)
+        except _Refused:
+            return
+        except expat.ExpatError as e:
+            yield from self._drain(collector)  # the entries completed before the error
+            line, message = e.lineno, expat.ErrorString(e.code)
+            if at_end and self.root_seen:
+                message = "the file ends before the feed is closed (is it truncated?)"
+            else:
+                message = f"{message} (column {e.offset + 1})"
+            if not self.root_seen:
                 self.fail(*((line, f"not well-formed XML: {message}") if stream.size
                             else (0, "the file is empty")))
                 return
-            lost = (f"; the entry starting at line {entry_line} is incomplete and skipped"
-                    if entry_line else "")
+            cut = collector.entry
+            lost = f"; the entry starting at line {cut.line} is incomplete and skipped" if cut else ""
             self.report.add(line, f"malformed XML: {message}; reading stopped here "
-                            f"({self.entries} entries before it were read){lost}",
-                            skipped=entry_line is not None)
+                            f"({self.entries} entries before it were read){lost}", skipped=cut is not None)
             return
         except OSError as e:
+            yield from self._drain(collector)
             self.report.add(stream.line, f"reading failed: {e.strerror or e}; the entries before are kept")
             return
+        yield from self._drain(collector)
         self._check_count()
 
-    def _check_root(self, root: Any, stream: _RepairingStream) -> bool:
-        self.root_seen = root.tag == _FEED
-        docinfo = root.getroottree().docinfo
-        dtd = docinfo.internalDTD
-        entities = [e.name for e in dtd.iterentities()] if dtd is not None else []
-        doctype_line = stream.doctype_line or root.sourceline or 1
-        if entities:
-            self.root_seen = False
-            self.fail(doctype_line, "the DOCTYPE declares entities (" + ", ".join(entities[:5])
-                      + (", ..." if len(entities) > 5 else "") + "); the arXiv API never sends a DOCTYPE "
-                      "and entity declarations can expand without bound or read local files, so the file "
-                      "is refused")
-            return False
-        if not self.root_seen:
-            self.fail(root.sourceline or 1, f"not an Atom feed: the root element is {root.tag!r}, not "
-                      f"{{{ATOM_NS}}}feed")
-            return False
-        if docinfo.doctype:
-            self.report.add(doctype_line, "a DOCTYPE is not part of the arXiv API format; it was not "
-                            "loaded", warning=True)
-        return True
+    def _drain(self, collector: _Collector) -> Iterator[Paper]:
+        done, collector.done = collector.done, []
+        for raw in done:
+            self.entries += 1
+            paper = self._entry(raw)
+            if paper is not None:
+                yield paper
 
-    def _opensearch(self, el: Any) -> None:
-        name = _OPENSEARCH[el.tag]
+    def root(self, tag: str, line: int) -> None:
+        """The root element's start: anything but an Atom ``<feed>`` stops the reading."""
+        if tag != _FEED:
+            shown = "{{{}}}{}".format(*tag.split(" ", 1)) if " " in tag else tag
+            self.fail(line, f"not an Atom feed: the root element is {shown!r}, not {{{ATOM_NS}}}feed")
+            raise _Refused
+        self.root_seen = True
+
+    def opensearch_value(self, name: str, text: str, line: int) -> None:
         try:
-            self.opensearch[name] = int(_text(el).strip())
+            self.opensearch[name] = int(text.strip())
         except ValueError:
-            self.report.add(el.sourceline or 0, f"opensearch:{name} {_text(el).strip()[:40]!r} is not a "
-                            "number; ignored", warning=True)
+            self.report.add(line, f"opensearch:{name} {text.strip()[:40]!r} is not a number; ignored",
+                            warning=True)
 
     def _check_count(self) -> None:
         """A page shorter than the feed says: arXiv sometimes answers with fewer entries."""
@@ -421,47 +511,24 @@ class _FeedReader:
                             f"({total} results{where}{page}) promise {expected}; the arXiv API sometimes "
                             "returns short pages, so this one may be incomplete", warning=True)
 
-    def _entry(self, el: Any, record: int) -> Paper | None:
+    def _entry(self, raw: _RawEntry) -> Paper | None:
         """One ``<entry>`` into a Paper; ``None`` (with a problem) when it cannot be one."""
-        line: int = el.sourceline or 0
+        line, record, single = raw.line, raw.record, raw.single
         what = f"entry {record}"
 
         def skip(message: str) -> None:
             self.report.add(line, f"{what}: {message}; entry skipped", skipped=True)
 
-        warnings: list[str] = []  # reported only when the entry is kept: a skip says enough
+        warnings: list[str] = [f"more than one <{label}>; the first is used" for label in raw.repeated]
 
-        def warn(message: str) -> None:
+        def warn(message: str) -> None:  # reported only when the entry is kept: a skip says enough
             warnings.append(message)
 
-        single: dict[str, str] = {}
-        authors: list[tuple[str, tuple[str, ...], int]] = []
-        terms: list[str] = []
-        dois: list[tuple[str, int]] = []
-        doi_links: list[tuple[str, int]] = []
-        for child in el:
-            tag = child.tag
-            if not isinstance(tag, str):
-                continue
-            if tag in _SINGLE:
-                value = child.get("term", "") if tag == _PRIMARY else _text(child)
-                if tag in single:
-                    warn(f"more than one <{_SINGLE[tag]}>; the first is used")
-                else:
-                    single[tag] = value
-            elif tag == _AUTHOR:
-                names = [_text(c) for c in child if c.tag == _NAME]
-                affiliations = tuple(dict.fromkeys(
-                    a for a in (clean_space(_text(c)) for c in child if c.tag == _AFFILIATION) if a))
-                authors.append((clean_space(names[0]) if names else "", affiliations,
-                                child.sourceline or line))
-            elif tag == _CATEGORY:
-                terms.append(child.get("term", "").strip())
-            elif tag == _DOI:
-                dois.extend((d, child.sourceline or line) for d in _text(child).split())
-            elif tag == _LINK and (href := child.get("href", "")) and (
-                    child.get("title") == "doi" or _DOI_LINK.match(href)):
-                doi_links.append((href, child.sourceline or line))
+        if raw.budget < 0:
+            skip(f"it holds more than {MAX_ENTRY_CHARS:,} characters of text")
+            return None
+        authors = [(clean_space(name), tuple(dict.fromkeys(a for a in map(clean_space, affiliations) if a)),
+                    author_line) for name, affiliations, author_line in raw.authors]
         raw_id = clean_space(single.get(_ID, ""))
         if not raw_id:
             skip("no <id>")
@@ -529,11 +596,11 @@ class _FeedReader:
         if comment:
             seen = {link.url for link in links}
             links += [link for link in find_links(comment) if link.url not in seen]
-        doi, urls = self._dois(dois, doi_links, arxiv_id, warn)
+        doi, urls = self._dois(raw.dois, raw.doi_links, arxiv_id, warn)
         venue = clean_space(single.get(_JOURNAL_REF, "")) or None
         try:
             paper = Paper(
-                title=title, categories=self._categories(single.get(_PRIMARY, "").strip(), terms, warn),
+                title=title, categories=self._categories(single.get(_PRIMARY, "").strip(), raw.terms, warn),
                 published=published, updated=updated, has_code=any(k.kind == "repository" for k in links),
                 authors=authorships,
                 author_list_truncated=False, abstract=abstract, abstract_text=latex_to_text(abstract),
