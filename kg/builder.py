@@ -504,12 +504,7 @@ def _map_into(scratch: ox.Store, res: Resolution, minter: Minter, aliases: objec
         mapper = SourceMapper(res, s, minter, aliases)  # type: ignore[arg-type]
         graphs.append(mapper.graph)
 
-        def counted(it: Iterator[ox.Quad], n: int) -> Iterator[ox.Quad]:
-            yield from it
-            if on_progress:
-                on_progress(n)
-
-        load(counted(mapper.quads(info), len(res.sources[s].papers)))
+        load(mapper.quads(info, on_paper=(lambda: on_progress(1)) if on_progress else None))
         load(topic.pop(mapper.graph, []))
     log = list(resolution_quads(res, minter))
     if log:

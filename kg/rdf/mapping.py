@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -322,13 +322,15 @@ class SourceMapper:
         for topic in paper.topics:
             yield from self._topic(s, topic)
 
-    def quads(self, build: BuildInfo) -> Iterator[ox.Quad]:
+    def quads(self, build: BuildInfo, on_paper: Callable[[], None] | None = None) -> Iterator[ox.Quad]:
         """Every quad this source supplies: provenance, profile, then its records in order."""
         yield from self.source_quads(build)
         yield from self.profile_quads()
         for i in range(len(self.records.papers)):
             ref = Ref(self.s, i)
             yield from self.work_quads(self.res.works[self.res.work_of[ref]], ref)
+            if on_paper:
+                on_paper()
 
 
 def work_iri(res: Resolution, work: Work, m: Minter) -> ox.NamedNode:
