@@ -49,7 +49,7 @@ import codecs
 import datetime as dt
 import logging
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -105,6 +105,8 @@ _CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13)) + b"\x7
 _CROSSREF = re.compile(r"\bcrossref\s*=\s*[{\"]?\s*([^\s,{}\"]+)", re.IGNORECASE)
 _HEAD = re.compile(r"@(\w*)[ \t]*[{(]\s*([^\s,{}()]*)")
 _SNIFF = re.compile(r"^[ \t]*@[ \t]*[A-Za-z]+[ \t]*[{(]", re.MULTILINE)
+# Text between entries is a comment to BibTeX, but a field there means an entry closed early.
+_STRAY_FIELD = re.compile(r"\s*[A-Za-z][\w-]*\s*=\s*[{\"\w]")
 
 MONTH_MACROS = {m.lower(): calendar.month_name[k] for k, m in enumerate(calendar.month_abbr) if m}
 _MONTHS = {calendar.month_name[k].lower(): k for k in range(1, 13)} | {
@@ -271,8 +273,11 @@ def _chunks(lines: Iterator[tuple[int, str | None]], sink: _Sink) -> Iterator[_C
         pos = 0
         if state is None:
             m = _BLOCK_START.search(text)
-            if m is None:
-                continue  # text between entries is a comment
+            if m is None:  # text between entries is a comment
+                if _STRAY_FIELD.match(text):
+                    sink.add(number, f"{text.strip()[:60]!r} looks like a field but is outside any entry "
+                             "(did an entry close early?); ignored", warning=True)
+                continue
             state, start, parts, size, pos = _open(m), number, [text], len(text), m.end()
         else:
             parts.append(text)
@@ -319,32 +324,50 @@ class _Entry:
         return f"@{self.type}{{{self.key}}} (entry {self.record})"
 
 
-def _braced(text: str, i: int, close: str) -> int:
-    """Index of the ``close`` that ends the value opened just before ``i`` (-1: none)."""
+_VALUE_MARKS = re.compile(r'\\.|[{}"]', re.DOTALL)
+
+
+def _braced(text: str, i: int, close: str, warnings: list[str]) -> int:
+    """Index of the ``close`` that ends the value opened just before ``i`` (-1: none).
+
+    Braces nest; a backslash escapes the next character (bibtexparser's convention, so the
+    value ends where its splitter ended the field).  In a quoted value a stray ``}`` does not
+    end it (bibtexparser reads it so; BibTeX would refuse it): it is warned about.
+    """
     depth = 0
-    n = len(text)
-    while i < n:
-        c = text[i]
-        if c == "\\":
-            i += 2
-            continue
+    for m in _VALUE_MARKS.finditer(text, i):
+        c = m.group()
         if c == "{":
             depth += 1
         elif c == "}":
-            if depth == 0:
-                return i if close == "}" else -1
-            depth -= 1
+            if depth:
+                depth -= 1
+            elif close == "}":
+                return m.start()
+            else:
+                warnings.append(f"unbalanced '}}' inside quotes in {text[:60]!r}")
         elif c == '"' and close == '"' and depth == 0:
-            return i
-        i += 1
+            return m.start()
     return -1
 
 
-def evaluate(raw: str, macros: dict[str, str], warn: Callable[[str], None]) -> str:
+def _simple(raw: str) -> str | None:
+    """The text of the usual ``{plain text}`` value without scanning it, else None."""
+    if len(raw) >= 2 and raw[0] == "{" and raw[-1] == "}":
+        inner = raw[1:-1]
+        if "{" not in inner and "}" not in inner and "\\" not in inner:
+            return inner
+    return None
+
+
+def evaluate(raw: str, macros: dict[str, str], warnings: list[str]) -> str:
     """The text of a BibTeX value: ``{...}``, ``"..."``, numbers and macros joined by ``#``.
 
-    An undefined macro reads as empty text (as BibTeX does) with a warning.
+    An undefined macro reads as empty text (as BibTeX does); what is odd about the value is
+    appended to ``warnings``.
     """
+    if (text := _simple(raw)) is not None:
+        return text
     out: list[str] = []
     i, n = 0, len(raw)
     expect_part = True
@@ -355,17 +378,17 @@ def evaluate(raw: str, macros: dict[str, str], warn: Callable[[str], None]) -> s
             continue
         if c == "#":
             if expect_part:
-                warn(f"'#' without a value before it in {raw[:60]!r}")
+                warnings.append(f"'#' without a value before it in {raw[:60]!r}")
             expect_part = True
             i += 1
             continue
         if not expect_part:
-            warn(f"parts not joined by '#' in {raw[:60]!r}; read one after the other")
+            warnings.append(f"parts not joined by '#' in {raw[:60]!r}; read one after the other")
         expect_part = False
         if c in "{\"":
-            end = _braced(raw, i + 1, "}" if c == "{" else '"')
+            end = _braced(raw, i + 1, "}" if c == "{" else '"', warnings)
             if end < 0:
-                warn(f"unbalanced {c!r} in {raw[:60]!r}; read to the end")
+                warnings.append(f"unbalanced {c!r} in {raw[:60]!r}; read to the end")
                 out.append(raw[i + 1 :])
                 break
             out.append(raw[i + 1 : end])
@@ -375,7 +398,7 @@ def evaluate(raw: str, macros: dict[str, str], warn: Callable[[str], None]) -> s
         while j < n and not raw[j].isspace() and raw[j] not in "#{}\"":
             j += 1
         if j == i:  # a stray closing brace
-            warn(f"unexpected {c!r} in {raw[:60]!r}; ignored")
+            warnings.append(f"unexpected {c!r} in {raw[:60]!r}; ignored")
             i += 1
             continue
         token = raw[i:j]
@@ -385,7 +408,7 @@ def evaluate(raw: str, macros: dict[str, str], warn: Callable[[str], None]) -> s
         elif token.lower() in macros:
             out.append(macros[token.lower()])
         else:
-            warn(f"undefined @string macro {token!r}; read as empty text")
+            warnings.append(f"undefined @string macro {token!r}; read as empty text")
     return "".join(out)
 
 
@@ -396,7 +419,6 @@ _LATEX = LatexNodes2Text(latex_context=_LATEX_CONTEXT, math_mode="text", keep_br
 _NEEDS_LATEX = re.compile(r"[\\$~]|--|``|''")
 
 
-@lru_cache(maxsize=1 << 16)
 def decode_latex(text: str) -> str:
     """Plain text of a title, venue or name part: braces removed, LaTeX decoded.
 
@@ -411,6 +433,10 @@ def decode_latex(text: str) -> str:
     except Exception:  # pylatexenc is tolerant; never let odd markup cost an entry
         out = text.replace("{", "").replace("}", "")
     return clean_space(out.replace("\xad", ""))
+
+
+#: Name parts and venues recur across a file (titles do not): decode each distinct one once.
+_decode_cached = lru_cache(maxsize=4096)(decode_latex)
 
 
 def abstract_text(abstract: str) -> str:
@@ -484,14 +510,14 @@ class _Parser:
         yield None
 
     def _string(self, block: String, line: int, base: int) -> None:
-        def warn(message: str) -> None:
-            self.sink.add(line, f"@string {block.key!r}: {message}", warning=True)
-
         key = block.key.strip().lower()
         if not key:
             self.sink.add(line, "@string without a name ignored", warning=True)
             return
-        self.macros[key] = evaluate(block.value, self.macros, warn)
+        warnings: list[str] = []
+        self.macros[key] = evaluate(block.value, self.macros, warnings)
+        for message in warnings:
+            self.sink.add(line, f"@string {block.key!r}: {message}", warning=True)
 
     def _entry(self, block: Entry, line: int, base: int) -> _Entry:
         entry = _Entry(type=block.entry_type.strip().lower(), key=block.key.strip(), line=line,
@@ -503,12 +529,12 @@ class _Parser:
                 self.sink.add(at, f"{entry.label}: field {name!r} given twice (first at line "
                               f"{entry.lines[name]}); the first is kept", warning=True)
                 continue
-
-            def warn(message: str, at: int = at, name: str = name) -> None:
-                self.sink.add(at, f"{entry.label}: {name}: {message}", warning=True)
-
-            entry.fields[name] = evaluate(fld.value, self.macros, warn) if isinstance(fld.value, str) else ""
+            warnings: list[str] = []
+            value = fld.value if isinstance(fld.value, str) else ""
+            entry.fields[name] = evaluate(value, self.macros, warnings)
             entry.lines[name] = at
+            for message in warnings:
+                self.sink.add(at, f"{entry.label}: {name}: {message}", warning=True)
         return entry
 
 
@@ -519,13 +545,13 @@ def _month(text: str) -> int | None:
     return _MONTHS.get(s)
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=4096)
 def _authorship(name: str, position: int) -> Authorship:
     """Authorships are frozen, and the same person at the same place recurs across a file."""
     return Authorship(name=name, position=position)
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=4096)
 def _display(raw: str) -> tuple[str, str]:
     """``(Given von Family Jr, Jr)`` from one BibTeX name, each part decoded.
 
@@ -534,9 +560,9 @@ def _display(raw: str) -> tuple[str, str]:
     InvalidNameError for unbalanced braces, too many commas or a trailing comma.
     """
     parts = parse_single_name_into_parts(raw, strict=True)
-    words = [decode_latex(w) for w in (*parts.first, *parts.von, *parts.last)]
+    words = [_decode_cached(w) for w in (*parts.first, *parts.von, *parts.last)]
     name = " ".join(w for w in words if w)
-    jr = " ".join(w for w in (decode_latex(x) for x in parts.jr) if w)
+    jr = " ".join(w for w in (_decode_cached(x) for x in parts.jr) if w)
     return (f"{name} {jr}" if jr and name else name or jr), jr
 
 
@@ -581,7 +607,7 @@ class _Papers:
         order = ("journal", "journaltitle", "booktitle") if entry.type == "article" else (
             "booktitle", "journal", "journaltitle")
         for name in order:
-            if v := decode_latex(f.get(name, "")):
+            if v := _decode_cached(f.get(name, "")):
                 venue = v
                 break
         try:
@@ -787,7 +813,7 @@ def _open_file(path: Path, sink: _Sink) -> BinaryIO:
         sink.add(0, f"cannot read the file: {e.strerror or e}")
         raise ExtractionError(sink.problems) from None
     controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
-    if controls > max(1, len(head) // 100):
+    if controls > max(4, len(head) // 100):  # a few stray control bytes are damaged text
         f.close()
         sink.add(0, f"this is a binary file ({controls} control bytes such as NUL in its first "
                  f"{len(head)} bytes), not BibTeX")
@@ -800,11 +826,11 @@ def _mentions_crossref(path: Path) -> bool:
     """Whether the bytes ``crossref`` occur anywhere (case-insensitive), read in blocks."""
     tail = b""
     with path.open("rb") as f:
-        while block := f.read(1 << 20):
-            data = (tail + block).lower()
-            if b"crossref" in data:
+        while block := f.read(1 << 18):
+            block = block.lower()
+            if b"crossref" in block or b"crossref" in tail + block[:7]:
                 return True
-            tail = data[-7:]
+            tail = block[-7:]
     return False
 
 
@@ -831,20 +857,25 @@ def _crossref_parents(path: Path) -> tuple[dict[str, _Entry], set[str]]:
 
 
 def _inherit(entry: _Entry, parents: dict[str, _Entry], papers: _Papers) -> dict[str, str]:
-    """The entry's fields with those it lacks taken from its crossref chain (biblatex-style)."""
+    """The entry's fields with those it lacks taken from its crossref chain (biblatex-style).
+
+    Problems of the chain are reported on the entry being read, at its crossref line.
+    """
     fields = dict(entry.fields)
-    seen = {entry.key.lower()}
+    chain = [entry.key]
     current = entry
     while ref := clean_space(current.fields.get("crossref", "")):
+        via = f" (via {' -> '.join(chain)})" if len(chain) > 1 else ""
         parent = parents.get(ref.lower())
         if parent is None:
-            papers.warn(current, "crossref", f"crossref {ref!r} names no entry in this file; read "
-                        "without inherited fields")
+            papers.warn(entry, "crossref", f"crossref {ref!r}{via} names no entry in this file; read "
+                        "without its fields")
             break
-        if parent.key.lower() in seen:
-            papers.warn(current, "crossref", f"crossref {ref!r} loops back; the loop is not followed")
+        if parent.key.lower() in {k.lower() for k in chain}:
+            papers.warn(entry, "crossref", f"crossref chain {' -> '.join([*chain, parent.key])} loops; "
+                        "not followed further")
             break
-        seen.add(parent.key.lower())
+        chain.append(parent.key)
         for name in INHERITED_FIELDS:
             if name not in fields and name in parent.fields:
                 fields[name] = parent.fields[name]
