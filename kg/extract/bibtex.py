@@ -37,6 +37,11 @@ How a file is read, and why:
   (BibTeX itself keeps the first; the two may be different papers).  Volumes
   (``@proceedings``, or a ``@book``/``@collection`` without authors) are not papers: they are
   not reported when a crossref uses them, and reported as a skipped warning otherwise.
+  Text between entries is a comment (as in BibTeX), but a line there that looks like a field
+  (an entry closed early by a stray ``}``) is a warning.  Invalid UTF-8 (read with U+FFFD) and
+  control characters are warnings at their line; a binary file, or one that cannot be opened,
+  raises :class:`ExtractionError`; a line over 1 MiB or an entry still open after 4 MiB costs
+  only its entry.
 
 Fields outside the record model (pages, volume, publisher, editor, keywords, ...) are not
 read; ``keywords`` in particular are never topics.
@@ -478,7 +483,7 @@ class _Parser:
             if isinstance(block, DuplicateBlockKeyBlock):
                 block = block.ignore_error_block  # a duplicate key is judged file-wide by the reader
             if isinstance(block, String):
-                self._string(block, line, chunk.line)
+                self._string(block, line)
             elif isinstance(block, DuplicateFieldKeyBlock):
                 self.records += 1
                 entry = block.ignore_error_block
@@ -509,7 +514,7 @@ class _Parser:
                       skipped=True)
         yield None
 
-    def _string(self, block: String, line: int, base: int) -> None:
+    def _string(self, block: String, line: int) -> None:
         key = block.key.strip().lower()
         if not key:
             self.sink.add(line, "@string without a name ignored", warning=True)
