@@ -54,7 +54,8 @@ def atom(n: int) -> str:
                           "</author>" for a in _authors(k))
         out.append(f"<entry><id>http://arxiv.org/abs/2101.{k:05d}v2</id>"
                    f"<updated>2021-02-01T00:00:00Z</updated>"
-                   f"<published>2021-01-{1 + k % 28:02d}T00:00:00Z</published><title>Study {k} of graph building"
+                   f"<published>2021-01-{1 + k % 28:02d}T00:00:00Z</published>"
+                   f"<title>Study {k} of graph building"
                    f"</title><summary>We study problem {k} with method {k % 17}.</summary>{authors}"
                    '<arxiv:primary_category term="cs.CL" scheme="http://arxiv.org/schemas/atom"/>'
                    '<category term="cs.CL" scheme="http://arxiv.org/schemas/atom"/></entry>')
