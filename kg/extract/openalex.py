@@ -81,6 +81,8 @@ _CHUNK = 8 * 1024
 # levels deep; a file nested deeper than this is reported, not parsed.
 MAX_DEPTH = 512
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'[]{}"')
+_STRING = re.compile(rb'"[^"]*"')
 # A JSON Lines record longer than this is reported and skipped rather than held in memory.
 MAX_LINE_BYTES = 64 * 1024 * 1024
 
@@ -167,6 +169,7 @@ def _form(head: bytes) -> Form | None:
 
 def _sniff(head: bytes) -> bool:
     """OpenAlex: JSON (possibly gzip) holding a Work id ``"id": "https://openalex.org/W…"``, or
+    authorships next to OpenAlex ids (a work whose "id" comes after 64 KiB of sorted keys), or
     an (empty) API page with its ``meta``."""
     if head.startswith(_GZIP_MAGIC):
         head = _gunzip_head(head)
@@ -174,6 +177,8 @@ def _sniff(head: bytes) -> bool:
     if not text.startswith((b"[", b"{")):
         return False
     if _WORK_ID_BYTES.search(text):
+        return True
+    if b'"authorships"' in text and b'"https://openalex.org/' in text:
         return True
     return b'"meta"' in text and b'"results"' in text and b'"db_response_time_ms"' in text
 
@@ -255,17 +260,16 @@ class _LineFeed:
     def _track_depth(self, chunk: bytes) -> None:
         """Follow the nesting depth (brackets outside strings); raise _TooDeep past MAX_DEPTH.
 
-        A few C-level byte operations per piece: escapes are dropped, the piece is split at
-        quotes and only the parts outside strings are counted.  JSON strings hold no raw
-        newline, so every line starts outside a string.
+        A few C-level byte operations per piece, and few objects (tracemalloc and the garbage
+        collector notice): escapes are dropped, everything but quotes and brackets deleted,
+        then the strings.  JSON strings hold no raw newline, so every line starts outside one.
         """
         text = chunk.replace(b"\\\\", b"").replace(b'\\"', b"") if b"\\" in chunk else chunk
-        parts = text.split(b'"')
-        outside = b"".join(parts[1::2] if self._in_string else parts[0::2])
-        if len(parts) % 2 == 0:  # an odd number of quotes: a string goes on into the next piece
-            self._in_string = not self._in_string
-        if chunk.endswith(b"\n"):
-            self._in_string = False
+        marks = text.translate(None, _NOT_STRUCTURE)
+        if self._in_string:
+            marks = b'"' + marks  # the string the last piece ended in
+        outside, quote, _ = _STRING.sub(b"", marks).partition(b'"')
+        self._in_string = bool(quote) and not chunk.endswith(b"\n")
         opens = outside.count(b"[") + outside.count(b"{")
         if self._depth + opens <= MAX_DEPTH:
             self._depth = max(0, self._depth + opens - outside.count(b"]") - outside.count(b"}"))
@@ -455,7 +459,7 @@ def abstract_from_index(index: dict[str, Any], ctx: _Context) -> str:
 # One Work -> Paper.
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)
 def _org(name: str, ror: str | None, oa_id: str | None, country: str | None) -> OrgRef:
     """Institutions recur across works; OrgRefs are frozen, so one object serves them all."""
     return OrgRef(name=name, ror=ror, openalex_id=oa_id, country=country)
@@ -504,6 +508,7 @@ def _authors(work: dict[str, Any], truncated: bool, ctx: _Context) -> list[Autho
                     f"authorships is {_describe(entries)}, not a list")
     n = len(entries)
     authors: list[Authorship] = []
+    keys: dict[str, Authorship] = {}
     for position, entry in enumerate(entries, start=1):
         what = f"authorship {position}"
         if not isinstance(entry, dict):
@@ -529,11 +534,16 @@ def _authors(work: dict[str, Any], truncated: bool, ctx: _Context) -> list[Autho
             ctx.warn(f"{what} ({name}) ORCID {raw_orcid!r} is not a valid ORCID iD (form or check "
                      "digit); left out")
         oa_id = _entity_id(person, "A", f"{what} author", ctx) if person else None
-        authors.append(_authorship(name, position, orcid, oa_id, tuple(_affiliations(entry, what, ctx))))
+        author = _authorship(name, position, orcid, oa_id, tuple(_affiliations(entry, what, ctx)))
+        if (twin := keys.get(author.name_key)) is not None:
+            raise _Skip(f"the same author twice: {twin.name!r} (authorship {twin.position}) and {name!r} "
+                        f"(authorship {position})")
+        keys[author.name_key] = author
+        authors.append(author)
     return authors
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)
 def _authorship(name: str, position: int, orcid: str | None, oa_id: str | None,
                 affiliations: tuple[OrgRef, ...]) -> Authorship:
     """One person's authorships recur across a bibliography (a few thousand kept: bounded memory)."""
@@ -746,7 +756,7 @@ def _paper(work: object, ctx: _Context) -> Paper:
             source_line=max(ctx.line, 1), record=ctx.record,
         )
     except ValidationError as e:
-        raise _Skip("; ".join(err["msg"] for err in e.errors())) from None
+        raise _Skip("; ".join(err["msg"].removeprefix("Value error, ") for err in e.errors())) from None
 
 
 def _read_work(work: object, line: int, record: int, report: _Reporter) -> Paper | None:
@@ -781,19 +791,36 @@ def _works_of(value: object) -> list[object]:
     return [value]
 
 
+_GZIP_ERRORS = (OSError, EOFError, zlib.error)
+
+
+def _gzip_damage(report: _Reporter, line: int, record: int, e: Exception) -> None:
+    kept = f"the {record} record(s) before it are kept" if record else "no record could be read"
+    report.add(line, f"the gzip stream is damaged or truncated after line {line - 1} ({e}); {kept}",
+               skipped=True)
+
+
 def _iter_lines(stream: IO[bytes], report: _Reporter) -> Iterator[Paper]:
     """JSON Lines: each non-blank line one Work (or one API page, whose results are Works)."""
     record = 0
     number = 0
     while True:
-        raw = stream.readline(MAX_LINE_BYTES)
+        try:
+            raw = stream.readline(MAX_LINE_BYTES)
+        except _GZIP_ERRORS as e:
+            _gzip_damage(report, number + 1, record, e)
+            return
         if not raw:
             return
         number += 1
         if len(raw) == MAX_LINE_BYTES and not raw.endswith(b"\n"):
             record += 1
-            while (rest := stream.readline(_CHUNK)) and not rest.endswith(b"\n"):
-                pass
+            try:
+                while (rest := stream.readline(_CHUNK)) and not rest.endswith(b"\n"):
+                    pass
+            except _GZIP_ERRORS as e:
+                _gzip_damage(report, number + 1, record, e)
+                return
             report.add(number, f"record {record} is longer than {MAX_LINE_BYTES >> 20} MiB; skipped",
                        skipped=True)
             continue
@@ -854,6 +881,8 @@ def _iter_json(stream: IO[bytes], form: Form, report: _Reporter) -> Iterator[Pap
     except _TooDeep as e:
         kept = f"the {record} record(s) before it are kept" if record else "no record could be read"
         report.add(feed.line, f"{e} {_after(record)}; the rest of the file is skipped; {kept}", skipped=True)
+    except _GZIP_ERRORS as e:
+        _gzip_damage(report, feed.line, record, e)
 
 
 def _after(record: int) -> str:
@@ -911,7 +940,7 @@ def _iter_file(p: Path, report: _Reporter) -> Iterator[Paper]:
             compressed = isinstance(stream, gzip.GzipFile)
             _close(stream)
             stream = _open(p)
-        except (OSError, EOFError, zlib.error) as e:
+        except _GZIP_ERRORS as e:
             raise _Unreadable(f"the gzip stream is unreadable ({e})") from None
         if not head.strip():
             raise _Unreadable("the file is empty" + (" (after gzip decompression)" if compressed else ""))
@@ -920,18 +949,9 @@ def _iter_file(p: Path, report: _Reporter) -> Iterator[Paper]:
             raise _Unreadable("not OpenAlex JSON: the file does not start with '[' or '{'"
                               + (" after gzip decompression" if compressed else ""))
         count = 0
-        try:
-            if form == "lines":
-                for paper in _iter_lines(stream, report):
-                    count += 1
-                    yield paper
-            else:
-                for paper in _iter_json(stream, form, report):
-                    count += 1
-                    yield paper
-        except (OSError, EOFError, zlib.error) as e:
-            report.add(0, f"the gzip stream is damaged or truncated ({e}); the {count} work(s) read "
-                       "before it are kept", skipped=True)
+        for paper in _iter_lines(stream, report) if form == "lines" else _iter_json(stream, form, report):
+            count += 1
+            yield paper
         if count == 0 and not report.any:
             report.file_warning(0, "no works in the file")
     finally:
