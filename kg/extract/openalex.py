@@ -16,7 +16,7 @@ Usage::
     for paper in records.papers:
         print(paper.openalex_id, paper.title, [a.name for a in paper.authors])
     for problem in records.problems:
-        print(problem)            # works.jsonl.gz:12: error: record 12 (W…): no title; skipped
+        print(problem)  # works.jsonl.gz:12: error: record 12 (W…): no title (...); work skipped
 
 Everything streams: JSON Lines are read line by line, the JSON forms through :mod:`ijson`, so
 memory stays bounded by one record whatever the file size.  Locations: ``source_line`` is the
@@ -34,6 +34,10 @@ Decisions worth knowing (see also the mapping table in :func:`iter_openalex`):
   included), not a revision of the work, so it is not mapped to ``updated``.
 * Repeated works (the same W id twice) are not detected: that would need memory growing with
   the file; the builder merges records by identifier anyway.
+* Not read, because the record model has no place for them: ``is_corresponding``,
+  ``countries``, the raw affiliation strings of matched institutions, topics' subfield/field/
+  domain, concept levels, ``pdf_url`` links, counts, ``referenced_works``, ``mesh``,
+  ``grants``, ``biblio``, ``language``, ``open_access``.
 """
 
 from __future__ import annotations
@@ -103,7 +107,7 @@ _TITLE_TAG = re.compile(r"</?(?:i|b|em|strong|sub|sup|scp|sc|u|tt|span|mml:[a-z]
 # may occur (white space), so reading every one as a space changes no structure.
 _CONTROL_BYTES = re.compile(rb"[\x00-\x09\x0b-\x1f]")
 _CONTROL_TABLE = bytes.maketrans(bytes(range(10)) + bytes(range(11, 32)), b" " * 31)
-_SILENT_CONTROLS = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # tab and CR are only white space
+_REPORTED_CONTROLS = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # not tab and CR: white space either way
 # Decoded text: C0/C1 controls and DEL (JSON escapes like \u0007 can still carry them).
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # Text that clean_space would change (or that holds controls): most values need no work.
@@ -250,7 +254,7 @@ class _LineFeed:
 
     def _checked(self, chunk: bytes) -> bytes:
         if _CONTROL_BYTES.search(chunk):
-            if _SILENT_CONTROLS.search(chunk) and self._control_reported != self.line:
+            if _REPORTED_CONTROLS.search(chunk) and self._control_reported != self.line:
                 self._control_reported = self.line
                 self.report.file_warning(self.line, "control characters read as spaces")
             chunk = chunk.translate(_CONTROL_TABLE)
@@ -676,7 +680,8 @@ def _topics(work: dict[str, Any], ctx: _Context) -> list[TopicRef]:
             ctx.warn(f"{what} is {_describe(item)}, not an object; left out")
             return
         iri = _string(item, "id", f"{what} id", ctx)
-        label = _string(item, "display_name", f"{what} display_name", ctx)
+        label = _string(item, "display_name", f"{what} display_name", ctx) \
+            or _string(item, "keyword", f"{what} keyword", ctx)  # keywords before 2024
         if iri is None or label is None:
             ctx.warn(f"{what} has no id or no display_name; left out")
             return
@@ -831,7 +836,7 @@ def _iter_lines(stream: IO[bytes], report: _Reporter) -> Iterator[Paper]:
             continue
         record += 1
         if _CONTROL_BYTES.search(raw):
-            if _SILENT_CONTROLS.search(raw):
+            if _REPORTED_CONTROLS.search(raw):
                 report.file_warning(number, "control characters read as spaces")
             raw = raw.translate(_CONTROL_TABLE)
         try:

@@ -31,7 +31,8 @@ ARXIV_SOURCE = {
     "id": OA + "S4306400194", "display_name": "arXiv (Cornell University)", "issn_l": None,
     "issn": None, "is_oa": True, "is_in_doaj": False, "is_core": False,
     "host_organization": OA + "I205783295", "host_organization_name": "Cornell University",
-    "host_organization_lineage": [OA + "I205783295"], "host_organization_lineage_names": ["Cornell University"],
+    "host_organization_lineage": [OA + "I205783295"],
+    "host_organization_lineage_names": ["Cornell University"],
     "type": "repository",
 }
 
@@ -196,10 +197,11 @@ WORKS = [
          [NLP, TOPIC_MODELING, topic("T11307", "Domain Adaptation and Few-Shot Learning", 0.965,
                                      (1702, "Artificial Intelligence"))],
          [CS, concept("C66322947", "Q11658", "Transformer", 3, 0.6875), AI],
-         [keyword("transformer", "Transformer", 0.61), keyword("additive-attention", "Additive Attention", 0.55)],
+         [keyword("transformer", "Transformer", 0.61),
+          keyword("additive-attention", "Additive Attention", 0.55)],
          151),
-    work("W2970290486", "2970290486", "Neural News Recommendation with Multi-Head Self-Attention", "2019-01-01",
-         "article", "https://doi.org/10.18653/v1/d19-1671",
+    work("W2970290486", "2970290486", "Neural News Recommendation with Multi-Head Self-Attention",
+         "2019-01-01", "article", "https://doi.org/10.18653/v1/d19-1671",
          location("https://doi.org/10.18653/v1/d19-1671", "https://www.aclweb.org/anthology/D19-1671.pdf",
                   conference("S4306418267", "Proceedings of the 2019 Conference on Empirical Methods in "
                              "Natural Language Processing and the 9th International Joint Conference on "
@@ -243,7 +245,8 @@ WORKS = [
          "training them centrally on user data raises privacy concerns. We propose FedGNN, a "
          "federated framework that trains GNN models on local user-item graphs and uploads "
          "perturbed gradients protected by local differential privacy.",
-         [PRIVACY, RECSYS], [CS, RECOMMENDER, concept("C2778455829", "Q5440436", "Federated learning", 2, 0.5902)],
+         [PRIVACY, RECSYS],
+         [CS, RECOMMENDER, concept("C2778455829", "Q5440436", "Federated learning", 2, 0.5902)],
          [keyword("federated-learning", "Federated Learning", 0.66)], 160),
     work("W2949676527", "2949676527", "Neural News Recommendation with Long- and Short-term User "
          "Representations", "2019-01-01", "article", "https://doi.org/10.18653/v1/p19-1033",
