@@ -712,3 +712,15 @@ def test_helpers() -> None:
     assert plain_title("H<sub>2</sub>O and <mml:math><mml:mi>x</mml:mi></mml:math>") == "H2O and x"
     assert READER.format == "openalex" and READER.kind == "openalex"
     assert ".jsonl" in READER.extensions and ".ndjson" in READER.extensions
+
+
+def test_multibyte_characters_across_piece_boundaries(tmp_path: Path) -> None:
+    """Long lines reach ijson in 8 KiB pieces; a character cut between two pieces is whole."""
+    work = json.loads((DATA / "works.jsonl").read_text().splitlines()[0])
+    for shift in range(3):  # a 3-byte character: each of its cut points
+        title = "x" * shift + "清华大学新闻推荐" * 1200
+        path = tmp_path / f"w{shift}.json"
+        path.write_text(json.dumps([dict(work, title=title)], ensure_ascii=False), encoding="utf-8")
+        records = read_openalex(path)
+        assert records.problems == []
+        assert records.papers[0].title == title

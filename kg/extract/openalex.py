@@ -45,13 +45,14 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import html
-import itertools
 import json
 import re
+import unicodedata
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 from typing import IO, Any, Literal
 
@@ -86,7 +87,6 @@ _CHUNK = 8 * 1024
 MAX_DEPTH = 512
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 _NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'[]{}"')
-_STRING = re.compile(rb'"[^"]*"')
 # A JSON Lines record longer than this is reported and skipped rather than held in memory.
 MAX_LINE_BYTES = 64 * 1024 * 1024
 
@@ -110,8 +110,11 @@ _CONTROL_TABLE = bytes.maketrans(bytes(range(10)) + bytes(range(11, 32)), b" " *
 _REPORTED_CONTROLS = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # not tab and CR: white space either way
 # Decoded text: C0/C1 controls and DEL (JSON escapes like \u0007 can still carry them).
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-# Text that clean_space would change (or that holds controls): most values need no work.
-_UNTIDY = re.compile(r"[\x00-\x1f\x7f-\x9f]|\s\s|^\s|\s$|[^\S ]")
+# A character that clean_space or _CONTROL_CHARS would change: white space other than " ",
+# or a control.  One character class (fast); double and outer spaces are checked apart.
+_UNTIDY = re.compile("[" + "".join(
+    re.escape(chr(c)) for c in range(0x3001)
+    if c != 32 and (chr(c).isspace() or unicodedata.category(chr(c)) == "Cc")) + "]")
 _POSITIONS = ("first", "middle", "last")
 
 
@@ -264,16 +267,17 @@ class _LineFeed:
     def _track_depth(self, chunk: bytes) -> None:
         """Follow the nesting depth (brackets outside strings); raise _TooDeep past MAX_DEPTH.
 
-        A few C-level byte operations per piece, and few objects (tracemalloc and the garbage
-        collector notice): escapes are dropped, everything but quotes and brackets deleted,
-        then the strings.  JSON strings hold no raw newline, so every line starts outside one.
+        A few C-level byte operations per piece: escapes are dropped, everything but quotes and
+        brackets deleted, what is left split at the quotes and the parts outside strings
+        counted.  JSON strings hold no raw newline, so every line starts outside one.
         """
         text = chunk.replace(b"\\\\", b"").replace(b'\\"', b"") if b"\\" in chunk else chunk
-        marks = text.translate(None, _NOT_STRUCTURE)
-        if self._in_string:
-            marks = b'"' + marks  # the string the last piece ended in
-        outside, quote, _ = _STRING.sub(b"", marks).partition(b'"')
-        self._in_string = bool(quote) and not chunk.endswith(b"\n")
+        parts = text.translate(None, _NOT_STRUCTURE).split(b'"')
+        outside = b"".join(parts[1::2] if self._in_string else parts[0::2])
+        if len(parts) % 2 == 0:  # an odd number of quotes: a string goes on into the next piece
+            self._in_string = not self._in_string
+        if chunk.endswith(b"\n"):
+            self._in_string = False
         opens = outside.count(b"[") + outside.count(b"{")
         if self._depth + opens <= MAX_DEPTH:
             self._depth = max(0, self._depth + opens - outside.count(b"]") - outside.count(b"}"))
@@ -347,7 +351,7 @@ def _describe(value: object) -> str:
 
 def _clean(text: str, what: str, ctx: _Context) -> str:
     """Text with control characters read as spaces (reported) and white space collapsed."""
-    if not _UNTIDY.search(text):
+    if not _UNTIDY.search(text) and "  " not in text and text[:1] != " " and text[-1:] != " ":
         return text
     if _CONTROL_CHARS.search(text):
         ctx.warn(f"control characters in {what} read as spaces")
@@ -438,7 +442,15 @@ def abstract_from_index(index: dict[str, Any], ctx: _Context) -> str:
     so punctuation stays attached to its word).  Positions are sorted, not allocated, so a
     huge position in damaged data costs nothing.
     """
-    placed: list[tuple[int, str]] = []
+    try:  # the usual case, at C speed where it can be
+        placed = [(p, word) for word, positions in index.items() for p in positions]
+        if set(map(type, map(_FIRST, placed))) <= {int}:
+            placed.sort()
+            if not placed or placed[0][0] >= 0:
+                return _joined(placed, ctx)
+    except TypeError:
+        pass
+    placed = []
     bad = 0
     for word, positions in index.items():
         if not isinstance(positions, list):
@@ -452,11 +464,20 @@ def abstract_from_index(index: dict[str, Any], ctx: _Context) -> str:
     if bad:
         ctx.warn(f"abstract_inverted_index has {bad} entries that are not word positions; left out")
     placed.sort()
-    repeated = sum(1 for a, b in itertools.pairwise(placed) if a[0] == b[0])
+    return _joined(placed, ctx)
+
+
+_FIRST = itemgetter(0)
+_SECOND = itemgetter(1)
+
+
+def _joined(placed: list[tuple[int, str]], ctx: _Context) -> str:
+    """The words of sorted ``(position, word)`` pairs, joined; repeated positions reported."""
+    repeated = len(placed) - len(set(map(_FIRST, placed)))
     if repeated:
         ctx.warn(f"abstract_inverted_index puts two words at the same position {repeated} time(s); "
                  "both kept")
-    return " ".join(w for _, w in placed)
+    return " ".join(map(_SECOND, placed))
 
 
 # --------------------------------------------------------------------------------------------
