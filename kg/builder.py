@@ -43,6 +43,9 @@ from kg.validate import check_store_graph
 ONTOLOGY_FILES = ("kg.ttl", "arxiv-taxonomy.ttl", "topics.ttl")
 # Scratch stores of builds in progress, inside the store folder (removed as folders).
 BUILD_DIR_PREFIX = "kg-build-"
+# Up to this many papers in all, a multi-source build maps into an in-memory scratch store
+# (~110 quads and ~50 KB per paper); above, into one on disk next to the store.
+IN_MEMORY_PAPERS = 20_000
 
 
 class BuildError(Exception):
@@ -357,28 +360,43 @@ def change_sources(
                     else build_time())
         infos.append(BuildInfo(built_at, vocabulary_sha256=vocabulary))
 
+    committed = set(kg_store.graphs())
+    resolution_graph = minter.resolution_graph()
+    # One source and nothing merged or refused: its graph is the whole new content, so it is
+    # staged straight from the mapper and checked where it is staged (no scratch store).
+    direct = len(resolution.sources) == 1 and not resolution.decisions and not resolution.conflicts
+    papers = sum(len(r.papers) for r in resolution.sources)
     scratch_dir = (Path(tempfile.mkdtemp(prefix=BUILD_DIR_PREFIX, dir=kg_store.path))
-                   if kg_store.path is not None else None)
+                   if kg_store.path is not None and not direct and papers > IN_MEMORY_PAPERS else None)
     staged: list[Staged] = []
+    triples: dict[ox.NamedNode, int] = {}
     try:
-        scratch = ox.Store(str(scratch_dir)) if scratch_dir is not None else ox.Store()
-        graphs = _map_into(scratch, resolution, minter, aliases, infos, on_progress)
-        if validate:
-            check_store_graph(scratch, ox.DefaultGraph())  # the union, in batches of papers
         if (ontology := _stage_ontology(kg_store)) is not None:
             staged.append(ontology)
-        committed = set(kg_store.graphs())
-        targets = [*graphs, *(s.graph for s in removed)]
-        resolution_graph = minter.resolution_graph()
-        if resolution_graph in committed and resolution_graph not in targets:
-            targets.append(resolution_graph)  # the merge log, now empty
-        for g in targets:
-            content = scratch.quads_for_pattern(None, None, None, g) if g in graphs else iter(())
-            if g not in committed and g not in graphs:
-                continue
-            staged.append(kg_store.stage(g, content))
-        triples = {g: sum(1 for _ in scratch.quads_for_pattern(None, None, None, g)) for g in graphs}
-        del scratch
+        if direct:
+            mapper = SourceMapper(resolution, 0, minter, aliases)
+            graphs = [mapper.graph]
+            on_paper = (lambda: on_progress(1)) if on_progress else None
+            one = kg_store.stage(mapper.graph, itertools.chain(mapper.quads(infos[0], on_paper=on_paper),
+                                                               extra_quads(resolution, minter)))
+            staged.append(one)
+            if validate:
+                check_store_graph(kg_store, one.holder)  # in batches of papers
+            triples[mapper.graph] = kg_store.count(one.holder)
+        else:
+            scratch = ox.Store(str(scratch_dir)) if scratch_dir is not None else ox.Store()
+            graphs = _map_into(scratch, resolution, minter, aliases, infos, on_progress)
+            if validate:
+                check_store_graph(scratch, None)  # the union of the graphs, in batches of papers
+            for g in graphs:
+                staged.append(kg_store.stage(g, scratch.quads_for_pattern(None, None, None, g)))
+                triples[g] = kg_store.count(staged[-1].holder)
+            del scratch
+        stale = [s.graph for s in removed]
+        if resolution_graph in committed and resolution_graph not in graphs:
+            stale.append(resolution_graph)  # the merge log, now empty
+        for g in stale:
+            staged.append(kg_store.stage(g, ()))
         for inp in inputs:  # archive every source the new graph is built from, before the commit
             if inp.given and inp.records is not None:
                 kg_store.archive.put(inp.path, inp.records.source.sha256)
@@ -486,29 +504,28 @@ def source_quads(records: SourceRecords, build: BuildInfo, minter: Minter | None
 
 def _map_into(scratch: ox.Store, res: Resolution, minter: Minter, aliases: object,
               infos: Sequence[BuildInfo], on_progress: Callable[[int], None] | None) -> list[ox.NamedNode]:
-    """Map every source into ``scratch``: each graph as a named graph, their union in the
-    default graph (what validation reads).  A triple an earlier graph has is not repeated."""
-    many = len(res.sources) > 1
+    """Map every source into ``scratch``, each as a named graph.  A triple an earlier graph has
+    is not repeated, so the union of the graphs (what validation reads) has each triple once."""
     topic: dict[ox.NamedNode, list[ox.Quad]] = {}
     for q in extra_quads(res, minter):
         topic.setdefault(q.graph_name, []).append(q)  # type: ignore[arg-type]
     graphs: list[ox.NamedNode] = []
 
-    def load(quads: Iterable[ox.Quad]) -> None:
+    def load(quads: Iterable[ox.Quad], first: bool) -> None:
         for batch in _batches(quads, BATCH_SIZE):
-            if many:
-                batch = [q for q in batch if ox.Quad(q.subject, q.predicate, q.object) not in scratch]
-            scratch.bulk_extend([*batch, *(ox.Quad(q.subject, q.predicate, q.object) for q in batch)])
+            if not first:  # the first graph cannot repeat an earlier one
+                batch = [q for q in batch if q in scratch or not any(
+                    scratch.quads_for_pattern(q.subject, q.predicate, q.object, None))]
+            scratch.bulk_extend(batch)
 
+    on_paper = (lambda: on_progress(1)) if on_progress else None
     for s, info in enumerate(infos):
         mapper = SourceMapper(res, s, minter, aliases)  # type: ignore[arg-type]
         graphs.append(mapper.graph)
-
-        load(mapper.quads(info, on_paper=(lambda: on_progress(1)) if on_progress else None))
-        load(topic.pop(mapper.graph, []))
+        load(itertools.chain(mapper.quads(info, on_paper=on_paper), topic.pop(mapper.graph, [])), s == 0)
     log = list(resolution_quads(res, minter))
     if log:
-        load(log)
+        load(log, False)
         graphs.append(minter.resolution_graph())
     return graphs
 

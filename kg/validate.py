@@ -299,7 +299,7 @@ def _ontology_store() -> ox.Store:
 class _Neighbourhoods:
     """Triple lookups in the graph ``G`` = one graph of an Oxigraph store + the ontology."""
 
-    def __init__(self, data: ox.Store, graph: ox.NamedNode | ox.DefaultGraph) -> None:
+    def __init__(self, data: ox.Store, graph: ox.NamedNode | ox.DefaultGraph | None) -> None:
         self.sources = ((data, graph), (_ontology_store(), ox.DefaultGraph()))
         self.data, self.graph = data, graph
 
@@ -427,10 +427,12 @@ def _validate_batch(look: _Neighbourhoods, owned: Iterable[ox.Term],
     return {v for focus, v in pairs if focus in mine}, len(data)
 
 
-def validate_store_graph(store: KGStore | ox.Store, graph: ox.NamedNode | ox.DefaultGraph, *,
+def validate_store_graph(store: KGStore | ox.Store, graph: ox.NamedNode | ox.DefaultGraph | None, *,
                          batch_papers: int = BATCH_PAPERS, batch_nodes: int = BATCH_NODES,
                          on_batch: Callable[[int], None] | None = None) -> ValidationResult:
     """Validate one graph of a store in batches; the same result as :func:`validate_triples`.
+
+    ``graph=None`` validates the union of all the store's graphs (each triple in one of them).
 
     pyshacl needs the data in an rdflib graph (about 1.3 KB per triple), so a whole big
     source cannot be checked at once.  Here ``batch_papers`` papers at a time go to pyshacl,
@@ -463,7 +465,7 @@ def validate_store_graph(store: KGStore | ox.Store, graph: ox.NamedNode | ox.Def
     return _result(not any(v.severity == "Violation" for v in results_sorted), results_sorted)
 
 
-def check_store_graph(store: KGStore | ox.Store, graph: ox.NamedNode | ox.DefaultGraph, *,
+def check_store_graph(store: KGStore | ox.Store, graph: ox.NamedNode | ox.DefaultGraph | None, *,
                       batch_papers: int = BATCH_PAPERS, batch_nodes: int = BATCH_NODES) -> None:
     """Raise :class:`ShapeViolation` unless the graph conforms (validated in batches)."""
     result = validate_store_graph(store, graph, batch_papers=batch_papers, batch_nodes=batch_nodes)
