@@ -79,7 +79,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
 from lxml import etree
 from pydantic import ValidationError
@@ -89,7 +89,6 @@ from kg.extract.ids import arxiv_id_from_doi, clean_space, normalise_doi, normal
 from kg.extract.links import normalise_link
 from kg.extract.sources import Reader, source_info
 from kg.models import Authorship, Link, Paper, Problem, SourceRecords
-from kg.names import name_key
 
 #: Record elements of dblp.dtd that describe works someone authored.
 WORK_TAGS = frozenset({"article", "inproceedings", "incollection", "book", "phdthesis", "mastersthesis",
@@ -111,6 +110,7 @@ _ARXIV_HOSTS = frozenset({"arxiv.org", "www.arxiv.org", "export.arxiv.org"})
 _HOMONYM = re.compile(r"^(?P<name>.*\S)\s+(?P<number>\d{4})$")
 _YEAR = re.compile(r"^\d{4}$")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+_URL_PARTS = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://(?:[^/?#@]*@)?(?P<host>[^/?#:]*)(?::\d*)?(?P<path>/[^?#]*)?")
 
 _RAW_CHUNK = 1 << 20          # bytes read from the file at a time
 _PROLOG_LIMIT = 1 << 20       # the XML declaration and DOCTYPE must end within this many characters
@@ -495,10 +495,15 @@ def _open_text(raw: BinaryIO, log: _Log) -> _Text:
 
 
 def _text_of(el: etree._Element) -> str:
-    return clean_space("".join(el.itertext()))
+    """The text of an element with its inline markup flattened, white space collapsed."""
+    text = (el.text or "") if len(el) == 0 else "".join(el.itertext())
+    if "  " in text or "\n" in text or "\t" in text or "\r" in text or text[:1].isspace() \
+            or text[-1:].isspace():
+        text = clean_space(text)
+    return text
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=4096)  # bounded: the cache must not grow with a 4 GB dump
 def _authorship(name: str, position: int, orcid: str | None, dblp_name: str) -> Authorship:
     """Authorships are frozen, and the same person at the same place recurs across a bibliography."""
     return Authorship(name=name, position=position, orcid=orcid, dblp_name=dblp_name)
@@ -614,27 +619,31 @@ class _Records:
     def _drop(self, el: etree._Element, parent: etree._Element, person_page: bool) -> None:
         """Free a read top-level element and everything before it (memory stays flat)."""
         el.clear(keep_tail=True)
+        if parent.text and parent.text.strip():
+            self.log.add(parent.sourceline or 0, f"text before the first record ignored: "
+                         f"{parent.text.strip()[:60]!r}", warning=True)
+            parent.text = None
         while (prev := el.getprevious()) is not None:
-            if not person_page:
-                tag = prev.tag
-                if isinstance(tag, str) and tag not in RECORD_TAGS and tag != "r":
-                    self.log.add(prev.sourceline or 0, f"unknown element <{tag}> in <dblp> skipped (not a "
-                                 "dblp.dtd record type)", warning=True, skipped=True)
-            if prev.tail and prev.tail.strip():
-                self.log.add(prev.sourceline or 0, "text between records ignored: "
-                             f"{prev.tail.strip()[:60]!r}", warning=True)
-            del parent[0]
+            self._leftover(prev, person_page)
+            parent.remove(prev)
+
+    def _leftover(self, child: etree._Element, person_page: bool) -> None:
+        """Report an element that was no record of <dblp> (and text after it) as it is freed."""
+        tag = child.tag
+        if not person_page and isinstance(tag, str) and tag not in RECORD_TAGS and tag != "r":
+            self.log.add(child.sourceline or 0, f"unknown element <{tag}> in <dblp> skipped (not a dblp.dtd "
+                         "record type)", warning=True, skipped=True)
+        if child.tail and child.tail.strip():
+            self.log.add(child.sourceline or 0, f"text after <{tag}> ignored: {child.tail.strip()[:60]!r}",
+                         warning=True)
 
     def _finish(self, root: etree._Element, person_page: bool) -> None:
         """Report what is left at the end of the root: unknown elements and stray text."""
+        if root.text and root.text.strip():
+            self.log.add(root.sourceline or 0, f"text in <{root.tag}> ignored: {root.text.strip()[:60]!r}",
+                         warning=True)
         for child in root:
-            tag = child.tag
-            if not person_page and isinstance(tag, str) and tag not in RECORD_TAGS and tag != "r":
-                self.log.add(child.sourceline or 0, f"unknown element <{tag}> in <dblp> skipped (not a "
-                             "dblp.dtd record type)", warning=True, skipped=True)
-            if child.tail and child.tail.strip():
-                self.log.add(child.sourceline or 0, "text between records ignored: "
-                             f"{child.tail.strip()[:60]!r}", warning=True)
+            self._leftover(child, person_page)
         root.clear()
 
     # -- one record ----------------------------------------------------------------------------
@@ -717,20 +726,19 @@ class _Records:
             if raw_orcid and orcid is None:
                 self.log.add(at(author), f"{what}: invalid ORCID {raw_orcid[:40]!r} of {dblp_name!r} ignored",
                              warning=True)
-            k = name_key(name)
-            if k in seen:
-                other = seen[k]
+            try:
+                person = _authorship(name, position, orcid, dblp_name)
+            except ValidationError as e:
+                skip(at(author), f"author {dblp_name!r}: " + "; ".join(err["msg"] for err in e.errors()))
+                return None
+            if (other := seen.get(person.name_key)) is not None:
                 reason = (f"{dblp_name!r} is listed twice" if other == dblp_name else
                           f"two different dblp persons, {other!r} and {dblp_name!r}, share the name "
                           f"{name!r}, and the record model allows a name once per paper")
                 skip(at(author), reason)
                 return None
-            seen[k] = dblp_name
-            try:
-                people.append(_authorship(name, position, orcid, dblp_name))
-            except ValidationError as e:
-                skip(at(author), f"author {dblp_name!r}: " + "; ".join(err["msg"] for err in e.errors()))
-                return None
+            seen[person.name_key] = dblp_name
+            people.append(person)
         return people
 
     def _ids(self, ees: list[etree._Element], what: str, at) -> _Ids:
@@ -741,9 +749,9 @@ class _Records:
                 continue
             if not _SCHEME.match(url):
                 url = "https://dblp.org/" + url.lstrip("/")  # dblp.dtd: relative links are dblp's
-            parts = urlsplit(url)
-            host = (parts.hostname or "").lower()
-            if host in _DOI_HOSTS and (doi := normalise_doi(unquote(parts.path).lstrip("/"))):
+            m = _URL_PARTS.match(url)
+            host = m["host"].lower() if m else ""
+            if host in _DOI_HOSTS and (doi := normalise_doi(unquote(m["path"] or "").lstrip("/"))):
                 if arxiv := arxiv_id_from_doi(doi):
                     self._arxiv(ids, (arxiv, None), url, what, at(ee))
                 elif ids.doi is None or ids.doi == doi:
