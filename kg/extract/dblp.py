@@ -102,6 +102,8 @@ FIELD_TAGS = frozenset({
     "author", "editor", "title", "booktitle", "pages", "year", "address", "journal", "volume", "number",
     "month", "url", "ee", "cdrom", "cite", "publisher", "note", "crossref", "isbn", "series", "school",
     "chapter", "publnr", "stream", "rel"})
+#: The fields that are read (the others have no place in the record model).
+_READ_FIELDS = frozenset({"author", "editor", "title", "year", "journal", "booktitle", "ee"})
 _EVENT_TAGS = (*RECORD_TAGS, "r", *ROOT_TAGS)
 
 # Hosts whose links are DOIs (doi.acm.org was ACM's resolver; it redirects to doi.org).
@@ -112,7 +114,7 @@ _YEAR = re.compile(r"^\d{4}$")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _URL_PARTS = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://(?:[^/?#@]*@)?(?P<host>[^/?#:]*)(?::\d*)?(?P<path>/[^?#]*)?")
 
-_RAW_CHUNK = 1 << 20          # bytes read from the file at a time
+_RAW_CHUNK = 1 << 18          # bytes read from the file at a time
 _PROLOG_LIMIT = 1 << 20       # the XML declaration and DOCTYPE must end within this many characters
 _MAX_REPORTS = 20             # character-level damage reported one by one, per kind; then counted
 _MAX_SYNTAX_ERRORS = 100      # malformed-XML errors before reading stops
@@ -337,6 +339,7 @@ class _Text:
         self.declared = declared
         self.eof = False
         self._out = bytearray(prefix.encode("utf-8"))
+        self.prefix_length = len(prefix)
         self.root: str | None = None
         self.root_line = 0
 
@@ -489,9 +492,22 @@ def _open_text(raw: BinaryIO, log: _Log) -> _Text:
             else:
                 log.add(1, f"the declared encoding {declared!r} does not match the file (its declaration "
                         "reads as ASCII); read as UTF-8", warning=True)
+    start = head.decode(codec if codec != "utf-16" else "latin-1", errors="replace").lstrip("\ufeff\ufffe")
+    if codec != "utf-16" and not start.lstrip(" \t\r\n").startswith("<") and start.strip(" \t\r\n"):
+        log.add(1, "no XML root element: this is not an XML file (it does not start with '<')")
+        raise _Fatal
     text = _Text(raw, log, codec=codec)
     text.read_prolog()
     return text
+
+
+def _xml_error(e: etree.XMLSyntaxError, stream: _Text) -> str:
+    """lxml's message with its line (and column) numbers turned into the file's."""
+    offset = stream.start_line - 1
+    message = re.sub(r"\bline (\d+)", lambda m: f"line {int(m[1]) + offset}", e.msg or "syntax error")
+    if offset and e.lineno == 1 and e.position[1] > stream.prefix_length:  # the line with our new root
+        message = re.sub(r"column (\d+)$", lambda m: f"column {int(m[1]) - stream.prefix_length}", message)
+    return message
 
 
 def _text_of(el: etree._Element) -> str:
@@ -503,7 +519,7 @@ def _text_of(el: etree._Element) -> str:
     return text
 
 
-@lru_cache(maxsize=4096)  # bounded: the cache must not grow with a 4 GB dump
+@lru_cache(maxsize=1024)  # bounded: the cache must not grow with a 4 GB dump
 def _authorship(name: str, position: int, orcid: str | None, dblp_name: str) -> Authorship:
     """Authorships are frozen, and the same person at the same place recurs across a bibliography."""
     return Authorship(name=name, position=position, orcid=orcid, dblp_name=dblp_name)
@@ -550,10 +566,10 @@ class _Records:
                 self.log.summarise()
                 line = max((e.lineno or 0) + offset, stream.start_line)
                 if first and not state["root_seen"]:
-                    self.log.add(line, f"malformed XML before any record: {e.msg}")
+                    self.log.add(line, f"malformed XML before any record: {_xml_error(e, stream)}")
                     raise _Fatal from None
                 errors += 1
-                message = f"malformed XML: {e.msg}"
+                message = f"malformed XML: {_xml_error(e, stream)}"
                 opened = state["open"]
                 if opened is not None:
                     self.number += 1
@@ -663,12 +679,10 @@ class _Records:
         fields: dict[str, list[etree._Element]] = {}
         for child in el:
             ctag = child.tag
-            if not isinstance(ctag, str):
-                continue
-            if ctag not in FIELD_TAGS:
+            if ctag in _READ_FIELDS:
+                fields.setdefault(ctag, []).append(child)
+            elif ctag not in FIELD_TAGS and isinstance(ctag, str):
                 self.log.add(at(child), f"{what}: unknown field <{ctag}> ignored", warning=True)
-                continue
-            fields.setdefault(ctag, []).append(child)
         if not key:
             self.log.add(line, f"<{tag}> record without a key attribute: read without dblp_key", warning=True)
         titles = fields.get("title", [])
