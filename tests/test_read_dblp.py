@@ -403,6 +403,17 @@ def test_malformed_xml_midway_keeps_records_before_and_resumes(tmp_path: Path) -
     assert all(x.skipped_block for x in records.problems)
 
 
+def test_damage_ahead_of_malformed_xml_is_reported_once(tmp_path: Path) -> None:
+    """The pre-pass reads ahead of the parser; after a resume the same lines are not reported again."""
+    rec = '<article key="k/x/{0}"><author>A\x01 B</author><title>T {0}.</title><year>2020</year></article>\n'
+    p = write(tmp_path, dblp(rec.format(1), "<article key='bad'><author>A</authr>\n",
+                             *(rec.format(k) for k in range(2, 5))))
+    records = read_dblp(p)
+    assert [x.title for x in records.papers] == ["T 1", "T 2", "T 3", "T 4"]
+    assert [(x.line, x.severity) for x in records.problems] == [
+        (3, "warning"), (4, "error"), (5, "warning"), (6, "warning"), (7, "warning")]
+
+
 def test_truncated_file_keeps_what_was_complete(tmp_path: Path) -> None:
     full = dblp(*(record(f"<author>A B</author><title>T {k}.</title><year>2020</year>", key=f"k/x/{k}")
                   for k in range(3)))

@@ -29,8 +29,9 @@ field documentation at https://dblp.org/faq/16154937.html):
 What becomes of a record (``<article>``, ``<inproceedings>``, ``<incollection>``, ``<book>``,
 ``<phdthesis>``, ``<mastersthesis>``, ``<data>``):
 
-* ``key`` attribute -> ``dblp_key``; the element name -> ``work_type``; record number and the
-  line of its start tag -> ``record`` / ``source_line``;
+* ``key`` attribute -> ``dblp_key``; the element name -> ``work_type``; the line of its start
+  tag -> ``source_line``; its place among the file's records (every record element counts,
+  ``<www>`` and ``<proceedings>`` too, so numbers match the file) -> ``record``;
 * ``<title>`` with its inline markup (``<i>``, ``<sub>``, ``<sup>``, ``<tt>``, ``<ref>``)
   flattened to text and dblp's closing period removed (dblp ends every title with one) ->
   ``title``.  Titles are plain text in dblp, not LaTeX, so no LaTeX decoding is done;
@@ -39,10 +40,14 @@ What becomes of a record (``<article>``, ``<inproceedings>``, ``<incollection>``
 * each ``<author>`` in order -> an :class:`Authorship` at position 1..n: ``dblp_name`` is dblp's
   person name as written, homonym number included (``Wei Li 0002``), ``name`` the same without
   the number (``Wei Li``), ``orcid`` from the ``orcid`` attribute.  ``<editor>`` s are not
-  authors: a record with editors only is reported and skipped, as is one without a title;
-* ``<ee>`` electronic editions: DOI resolver links -> ``doi`` (arXiv's DataCite DOIs
-  ``10.48550/arXiv.*`` -> ``arxiv_id``), ``arxiv.org/abs|pdf`` -> ``arxiv_id`` + version,
-  every other link -> ``urls`` (code repositories among them also -> ``links``/``has_code``).
+  authors: a record with editors only is reported and skipped, as is one without a title or
+  year.  Two different dblp persons with one name on one paper (``Wei Li 0002`` and ``Wei Li
+  0005``) cannot both be held (the model allows a name once per paper): reported and skipped;
+* ``<ee>`` electronic editions: DOI resolver links (doi.org, dx.doi.org, doi.acm.org) ->
+  ``doi`` (arXiv's DataCite DOIs ``10.48550/arXiv.*`` -> ``arxiv_id``), ``arxiv.org/abs|pdf``
+  -> ``arxiv_id`` + version, every other link -> ``urls``, relative ones made absolute on
+  dblp.org (code repositories among them also -> ``links``/``has_code``).  A second, different
+  DOI or arXiv id is kept as a URL and reported.
 
 Not records of works, so skipped without a problem: ``<www>`` (person and home-page records),
 ``<person>``, and ``<proceedings>`` (a volume with editors only; its papers are records of
@@ -62,8 +67,10 @@ control characters are replaced and reported at their line.  The file is parsed 
 :func:`lxml.etree.iterparse` and every record is cleared as soon as it is read, so memory stays
 flat on the 4 GB dump.  After malformed XML the records before it are kept, the error is
 reported at its line, and reading resumes at the next line that starts a record (the damaged
-record is skipped).  Only a file that is no XML at all, or XML whose root is no dblp element,
-is unreadable as a whole (:class:`ExtractionError`).
+record is skipped; the lines up to the resume count as that one record).  Only a file that is
+no XML at all, or XML whose root is no dblp element, is unreadable as a whole
+(:class:`ExtractionError`).  Entity references inside CDATA sections, which dblp never writes,
+would be decoded too.
 """
 
 from __future__ import annotations
@@ -170,6 +177,9 @@ class _Log:
     problems: list[Problem]
     counts: dict[str, int] = field(default_factory=dict)
     first_unlisted: dict[str, int] = field(default_factory=dict)
+    #: Lines before this were scanned for character damage already (by the stream that a resume
+    #: after malformed XML replaced): their damage is not reported twice.
+    quiet_before: int = 0
 
     def add(self, line: int, message: str, *, warning: bool = False, skipped: bool = False) -> None:
         self.problems.append(Problem(file=self.file, line=max(line, 0), message=message,
@@ -179,6 +189,10 @@ class _Log:
                 warning: bool = True) -> None:
         """Report ``message`` unless ``kind`` was reported :data:`_MAX_REPORTS` times already
         (``line`` may be a function: finding a line costs a scan, so only listed ones pay it)."""
+        if self.quiet_before:
+            line = line() if callable(line) else line
+            if line < self.quiet_before:
+                return
         n = self.counts.get(kind, 0) + 1
         self.counts[kind] = n
         if n <= _MAX_REPORTS + 1:
@@ -578,6 +592,7 @@ class _Records:
                 if errors >= _MAX_SYNTAX_ERRORS:
                     self.log.add(line, message + f"; {errors} XML errors: reading stops here", skipped=True)
                     return
+                self.log.quiet_before = max(self.log.quiet_before, min(stream.line, stream.decode_line))
                 stream = stream.resume_after(line, root)
                 if stream is None:
                     message += "; no record starts after it: the rest of the file is skipped"
@@ -836,6 +851,8 @@ def read_dblp(path: str | Path, *, strict: bool = False, as_of: dt.date | None =
     """
     problems: list[Problem] = []
     papers = list(iter_dblp(path, problems))
+    # The pre-pass runs ahead of the parser: order by line (stable, so one line keeps its order).
+    problems.sort(key=lambda p: p.line)
     if strict and problems:
         raise ExtractionError(problems)
     try:
