@@ -448,6 +448,14 @@ def test_invalid_utf8_is_replaced_and_reported_at_its_line(tmp_path: Path) -> No
         "4: warning: invalid UTF-8 (fe) read as U+FFFD"]
 
 
+def test_blank_lines_before_the_xml_declaration(tmp_path: Path) -> None:
+    p = write(tmp_path, "\n\n" + dblp(record("<author>A B</author><title>T.</title><year>2020</year>")))
+    records = read_dblp(p)
+    assert [(x.title, x.source_line) for x in records.papers] == [("T", 5)]
+    assert [str(x).removeprefix(f"{p}:") for x in records.problems] == [
+        "3: warning: the XML declaration does not start the file (something precedes it); read as if it did"]
+
+
 def test_latin1_bytes_follow_the_declared_encoding(tmp_path: Path) -> None:
     data = ('<?xml version="1.0" encoding="ISO-8859-1"?>\n<dblp>\n'
             + record("<author>Jörg Müller</author><title>Café.</title><year>2020</year>") + "</dblp>\n")

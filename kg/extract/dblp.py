@@ -283,7 +283,10 @@ def _scan_prolog(text: str, log: _Log | None) -> _Prolog:
             if end < 0:
                 return _Prolog(text="".join(out) + text[pos:])
             piece = text[pos:end + 2]
-            is_decl = pos == first and re.match(r"<\?xml\s", piece) is not None
+            is_decl = re.match(r"<\?xml\s", piece) is not None
+            if is_decl and pos != first and log is not None:
+                log.add(1 + text.count("\n", 0, pos), "the XML declaration does not start the file "
+                        "(something precedes it); read as if it did", warning=True)
             out.append(_blank(piece) if is_decl else piece)
             pos = end + 2
         elif text.startswith("<!--", pos):
@@ -476,7 +479,7 @@ class _Text:
         marks = [(o, n) for o, n in self.checkpoints if n <= line]
         offset, current = marks[-1] if marks else (0, 1)
         self.raw.seek(offset)
-        at_line_start = offset == 0 or (offset, current) == self.checkpoints[0]
+        at_line_start = True  # (the first piece is on a line <= ``line``: never a place to resume)
         while True:
             piece = self.raw.readline(1 << 16)
             if not piece:
@@ -524,7 +527,8 @@ def _xml_error(e: etree.XMLSyntaxError, stream: _Text) -> str:
     """lxml's message with its line (and column) numbers turned into the file's."""
     offset = stream.start_line - 1
     message = re.sub(r"\bline (\d+)", lambda m: f"line {int(m[1]) + offset}", e.msg or "syntax error")
-    if offset and e.lineno == 1 and e.position[1] > stream.prefix_length:  # the line with our new root
+    column = (e.position or (0, 0))[1]
+    if offset and e.lineno == 1 and column > stream.prefix_length:  # the line that starts with our root
         message = re.sub(r"column (\d+)$", lambda m: f"column {int(m[1]) - stream.prefix_length}", message)
     return message
 
