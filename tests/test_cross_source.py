@@ -71,7 +71,7 @@ def _nquads(store: KGStore) -> list[str]:
 
 
 def _coauthors(store: KGStore) -> dict[str, int]:
-    rows = kg.query.run("coauthors", store, author="Chuhan Wu").rows
+    rows = kg.query.run(store, "coauthors", author="Chuhan Wu").rows
     return {r["name"]: int(r["papers"]) for r in rows}
 
 
@@ -156,7 +156,7 @@ def test_one_position_conflict_is_reported_with_both_sources(
 
 def test_merge_decisions_are_queryable(stores: tuple[KGStore, KGStore, list[Path]]) -> None:
     _, merged, _ = stores
-    rows = kg.query.run("merge-decisions", merged).rows
+    rows = kg.query.run(merged, "merge-decisions").rows
     by_rule: dict[str, set[str]] = {}
     for r in rows:
         if r["kind"] == "merged":
