@@ -18,13 +18,13 @@ from kg.validate import ShapeViolation
 STORE_OPTION = typer.Option(DEFAULT_STORE, "--store", "-s", help="Store folder (embedded Oxigraph).")
 
 
-def print_build_report(report: BuildReport) -> None:
+def print_build_report(report: BuildReport, command: str = "build") -> None:
     """The per-source table and the store's totals (shared by build, add and remove)."""
     for p in report.problems:
         err.print(str(p), highlight=False, markup=False)
     for c in report.conflicts:
         err.print(f"warning: {c}", highlight=False, markup=False)
-    table = Table(title=f"kg build → {report.store}", show_header=True)
+    table = Table(title=f"kg {command} → {report.store}", show_header=True)
     for col in ("source", "papers", "skipped blocks", "triples", "status"):
         table.add_column(col, justify="right" if col in {"papers", "skipped blocks", "triples"} else "left")
     for s in report.sources:

@@ -48,7 +48,7 @@ def add(
     report = run_build(lambda on_source, on_progress: build_sources(
         sources, store=store, as_of=date, base_iri=base_iri, strict=strict, validate=not no_validate,
         on_source=on_source, on_progress=on_progress, format=format))
-    print_build_report(report)
+    print_build_report(report, "add")
 
 
 @app.command()
@@ -65,7 +65,7 @@ def remove(
     _existing(store)
     report = run_build(lambda on_source, on_progress: remove_sources(
         sources, store=store, base_iri=base_iri, validate=not no_validate))
-    print_build_report(report)
+    print_build_report(report, "remove")
 
 
 @app.command()
