@@ -123,7 +123,8 @@ def test_two_dblp_homonyms_stay_two_even_through_a_name_only_source() -> None:
 
     dblp = src("dblp.xml", "dblp-xml",
                Paper(title="One", year=2020, authors=[d("Wei Li 0002", 1), d("Ann Able", 2)]),
-               Paper(title="Two", year=2021, authors=[d("Wei Li 0005", 1), d("Ann Able", 2)]))
+               Paper(title="Two", year=2021, authors=[d("Wei Li 0005", 1), d("Ann Able", 2)]),
+               Paper(title="Both", year=2022, authors=[d("Wei Li 0002", 1), d("Wei Li 0005", 2)]))
     # A page writes both as plain "Wei Li" (one name, one person on a profile site)
     page = src("page.bib", "bibtex", paper("One", 2020, "Wei Li", "Ann Able"),
                paper("Two", 2021, "Wei Li", "Ann Able"))

@@ -769,13 +769,10 @@ class _Records:
             except ValidationError as e:
                 skip(at(author), f"author {dblp_name!r}: " + "; ".join(err["msg"] for err in e.errors()))
                 return None
-            if (other := seen.get(person.name_key)) is not None:
-                reason = (f"{dblp_name!r} is listed twice" if other == dblp_name else
-                          f"two different dblp persons, {other!r} and {dblp_name!r}, share the name "
-                          f"{name!r}, and the record model allows a name once per paper")
-                skip(at(author), reason)
+            if dblp_name in seen:
+                skip(at(author), f"{dblp_name!r} is listed twice")
                 return None
-            seen[person.name_key] = dblp_name
+            seen[dblp_name] = dblp_name  # homonyms ('Wei Li 0002', 'Wei Li 0005') share a name, not a key
             people.append(person)
         return people
 
