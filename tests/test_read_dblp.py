@@ -127,7 +127,8 @@ def test_person_page_export_every_field() -> None:
         # record 5 has both Wei Li 0002 and Wei Li 0005: one name, two people, both kept
         work(title="Two Wei Lis, One Paper", title_key="two wei lis one paper", year=2021,
              authors=[wei_li(WEI_LI_2, 1), wei_li(WEI_LI_5, 2), author("Chuhan Wu", "chuhan wu", 3)],
-             arxiv_id="2102.00001", dblp_key="journals/corr/abs-2102-00001", venue="CoRR", work_type="article",
+             arxiv_id="2102.00001", dblp_key="journals/corr/abs-2102-00001", venue="CoRR",
+             work_type="article",
              source_line=69, record=5),
         work(title="Personalized News Recommendation: Methods and Challenges",
              title_key="personalized news recommendation methods and challenges", year=2021,
