@@ -14,22 +14,16 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from kg.builder import build_sources, remove_sources, stored_sources
-from kg.cli.app import app, console, fail, parse_date
+from kg.builder import build_sources, remove_sources
+from kg.cli.app import app, console, fail, open_store_or_fail, parse_date
 from kg.cli.build import FORMAT_OPTION, STORE_OPTION, print_build_report, run_build
 from kg.rdf.namespaces import DEFAULT_BASE_IRI
-from kg.store import KGStore, StoreError
+from kg.store import KGStore
 
 
 def _existing(store: Path) -> None:
-    """Refuse a store folder that does not exist or holds no built source."""
-    hint = f"build one first with `kg build SOURCE... --store {store}`"
-    try:
-        kg_store = KGStore(store, read_only=True)
-    except StoreError:
-        raise fail(f"no store at {store}: {hint}") from None
-    if not stored_sources(kg_store):
-        raise fail(f"the store at {store} holds no built source: use `kg build SOURCE... --store {store}`")
+    """Refuse a store folder that does not exist or holds no built source (and create nothing)."""
+    open_store_or_fail(store)  # the one check every reading command makes
 
 
 @app.command()

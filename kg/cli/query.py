@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from kg.cli.app import app, console, fail
+from kg.cli.app import app, console, fail, open_store_or_fail
 from kg.query.results import QueryResult
 from kg.store import DEFAULT_STORE, StoreError
 
@@ -108,7 +108,9 @@ def query_command(
         if show:
             sys.stdout.write(query.text if query.text.endswith("\n") else query.text + "\n")
             return
-        eng = get_engine(store if endpoint is None else None, engine=engine, endpoint=endpoint)
+        # Only an existing store with a built source: a typo in --store is an error, not "no person".
+        eng = get_engine(open_store_or_fail(store) if endpoint is None else None, engine=engine,
+                         endpoint=endpoint)
         result = run(eng, query, limit=limit, **params)
     except (ParameterError, QueryError, QueryFileError, StoreError, ValueError) as e:
         raise fail(str(e)) from None
