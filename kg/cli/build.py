@@ -11,6 +11,7 @@ from rich.table import Table
 
 from kg.builder import BuildError, BuildReport, build_sources, store_counts
 from kg.cli.app import app, console, err, fail, open_store_or_fail, parse_date
+from kg.cli.sources import SOURCES_HELP, expand_sources
 from kg.rdf.namespaces import DEFAULT_BASE_IRI
 from kg.store import DEFAULT_STORE, StoreError, remove_new_store_on_failure
 from kg.validate import ShapeViolation
@@ -85,7 +86,7 @@ FORMAT_OPTION = typer.Option(None, "--format", help="Read every source with this
 def build(
     sources: list[Path] = typer.Argument(..., help="Sources to read: profile pages (.txt), BibTeX (.bib), "
                                          "arXiv API answers (.atom/.xml), OpenAlex works (.json/.jsonl), "
-                                         "DBLP XML (.xml).", exists=False),
+                                         f"DBLP XML (.xml). {SOURCES_HELP}", exists=False),
     store: Path = STORE_OPTION,
     as_of: str = typer.Option(None, "--as-of",
                               help="Capture date of the pages, YYYY-MM-DD (default: today)."),
@@ -102,6 +103,7 @@ def build(
     person across sources) and every change is committed at once.
     """
     date = parse_date(as_of)
+    sources = expand_sources(sources, format=format)
     report = run_build(lambda on_source, on_progress: build_sources(
         sources, store=store, as_of=date, base_iri=base_iri, strict=strict, force=force,
         validate=not no_validate, on_source=on_source, on_progress=on_progress, format=format),
