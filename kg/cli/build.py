@@ -34,10 +34,12 @@ def print_build_report(report: BuildReport) -> None:
     c = report.counts
     merged = (f" · merges {report.merges} · conflicts {len(report.conflicts)}"
               if report.merges or report.conflicts else "")
+    # Two short lines rather than one that an 80-column terminal wraps at a random word.
     console.print(
         f"papers {c['papers']} · people {c['people']} · organizations {c['organizations']} · "
-        f"topics {c['topics']} · repositories {c['repositories']} · triples {c['triples']} · "
-        f"skipped blocks {sum(s.skipped_blocks for s in report.sources)}{merged} · {report.seconds:.2f} s",
+        f"topics {c['topics']} · repositories {c['repositories']} ·\n"
+        f"triples {c['triples']} · skipped blocks {sum(s.skipped_blocks for s in report.sources)}{merged} · "
+        f"{report.seconds:.2f} s",
         highlight=False,
     )
 
