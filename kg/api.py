@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kg.rdf.namespaces import DEFAULT_BASE_IRI
-from kg.store import DEFAULT_STORE, KGStore
+from kg.store import DEFAULT_STORE, KGStore, open_existing_store, remove_new_store_on_failure
 
 if TYPE_CHECKING:  # imported lazily at call time: `import kg` stays fast
     import networkx as nx
@@ -192,17 +192,19 @@ class KnowledgeGraph:
 def open(store: StoreLike = DEFAULT_STORE, *, read_only: bool = False) -> KnowledgeGraph:
     """Open an existing store folder (``read_only=True`` lets many processes read at once).
 
+    Never creates a store: a missing folder, or one without a store, raises
+    :class:`~kg.store.NoStoreError`; read-only, a store no source was built into raises
+    :class:`~kg.store.EmptyStoreError` (there is nothing to read; open it writable to build).
+
     >>> g = kg.open("kg-store", read_only=True)                     # doctest: +SKIP
     >>> g.stats()["papers"]                                         # doctest: +SKIP
     50
     """
     if isinstance(store, KGStore):
         return KnowledgeGraph(store)
-    if store is not None and not Path(store).is_dir():
-        from kg.store import StoreError
-
-        raise StoreError(f"no store at {store} (build one with kg.build or `kg build`)")
-    return KnowledgeGraph(KGStore(store, read_only=read_only))
+    if store is None:
+        return KnowledgeGraph(KGStore())
+    return KnowledgeGraph(open_existing_store(store, read_only=read_only, need_source=read_only))
 
 
 def build(sources: Sequence[str | Path], store: StoreLike = DEFAULT_STORE, *,
@@ -217,7 +219,8 @@ def build(sources: Sequence[str | Path], store: StoreLike = DEFAULT_STORE, *,
     >>> g.stats()["papers"]
     50
     """
-    kg_store = store if isinstance(store, KGStore) else KGStore(store)
-    handle = KnowledgeGraph(kg_store)
-    handle.build(sources, as_of=as_of, base_iri=base_iri, strict=strict, force=force)
+    folder = None if isinstance(store, KGStore) else store
+    with remove_new_store_on_failure(folder):  # a failed build into a new folder leaves none behind
+        handle = KnowledgeGraph(store if isinstance(store, KGStore) else KGStore(store))
+        handle.build(sources, as_of=as_of, base_iri=base_iri, strict=strict, force=force)
     return handle

@@ -10,9 +10,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from kg.builder import BuildError, BuildReport, build_sources, store_counts
-from kg.cli.app import app, console, err, fail, parse_date
+from kg.cli.app import app, console, err, fail, open_store_or_fail, parse_date
+from kg.cli.sources import SOURCES_HELP, expand_sources
 from kg.rdf.namespaces import DEFAULT_BASE_IRI
-from kg.store import DEFAULT_STORE, KGStore, StoreError
+from kg.store import DEFAULT_STORE, StoreError, remove_new_store_on_failure
 from kg.validate import ShapeViolation
 
 STORE_OPTION = typer.Option(DEFAULT_STORE, "--store", "-s", help="Store folder (embedded Oxigraph).")
@@ -33,16 +34,22 @@ def print_build_report(report: BuildReport, command: str = "build") -> None:
     c = report.counts
     merged = (f" · merges {report.merges} · conflicts {len(report.conflicts)}"
               if report.merges or report.conflicts else "")
+    # Two short lines rather than one that an 80-column terminal wraps at a random word.
     console.print(
         f"papers {c['papers']} · people {c['people']} · organizations {c['organizations']} · "
-        f"topics {c['topics']} · repositories {c['repositories']} · triples {c['triples']} · "
-        f"skipped blocks {sum(s.skipped_blocks for s in report.sources)}{merged} · {report.seconds:.2f} s",
+        f"topics {c['topics']} · repositories {c['repositories']} ·\n"
+        f"triples {c['triples']} · skipped blocks {sum(s.skipped_blocks for s in report.sources)}{merged} · "
+        f"{report.seconds:.2f} s",
         highlight=False,
     )
 
 
-def run_build(call: Callable[..., BuildReport]) -> BuildReport:
-    """Run a build (build, add, remove) with a progress bar; every refusal is one clear error."""
+def run_build(call: Callable[..., BuildReport], *, new_store: Path | None = None) -> BuildReport:
+    """Run a build (build, add, remove) with a progress bar; every refusal is one clear error.
+
+    ``new_store``: the store folder of a build that may create it; if the build fails, a folder
+    it created is removed (the error says "nothing was written", or what was left).
+    """
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=err, transient=True) as progress:
         task = progress.add_task("reading", total=None)
@@ -53,22 +60,24 @@ def run_build(call: Callable[..., BuildReport]) -> BuildReport:
             else:  # every source read: resolving and mapping them all
                 progress.update(task, description="resolving and mapping", total=papers, completed=0)
 
+        guard = remove_new_store_on_failure(new_store)
         try:
-            return call(on_source, lambda n: progress.advance(task, n))
+            with guard as written:
+                return call(on_source, lambda n: progress.advance(task, n))
         except KeyboardInterrupt:
-            raise fail("interrupted; the store is unchanged", code=130) from None
+            raise fail(f"interrupted; {written.outcome()}", code=130) from None
         except ValueError as e:  # e.g. an invalid --base-iri
-            raise fail(str(e)) from None
+            raise fail(f"{e} ({written.outcome()})") from None
         except BuildError as e:
             for p in e.problems:
                 err.print(str(p), highlight=False, markup=False)
-            raise fail(f"{e} (nothing was written)") from None
+            raise fail(f"{e} ({written.outcome('nothing was written')})") from None
         except ShapeViolation as e:
             err.print(e.report, highlight=False, markup=False)
             raise fail(f"the built graph does not conform to the shapes ({e.count} violations); "
-                       "the store is unchanged") from None
+                       f"{written.outcome()}") from None
         except StoreError as e:
-            raise fail(str(e)) from None
+            raise fail(f"{e} ({written.outcome()})") from None
 
 
 FORMAT_OPTION = typer.Option(None, "--format", help="Read every source with this reader (default: by "
@@ -79,7 +88,7 @@ FORMAT_OPTION = typer.Option(None, "--format", help="Read every source with this
 def build(
     sources: list[Path] = typer.Argument(..., help="Sources to read: profile pages (.txt), BibTeX (.bib), "
                                          "arXiv API answers (.atom/.xml), OpenAlex works (.json/.jsonl), "
-                                         "DBLP XML (.xml).", exists=False),
+                                         f"DBLP XML (.xml). {SOURCES_HELP}", exists=False),
     store: Path = STORE_OPTION,
     as_of: str = typer.Option(None, "--as-of",
                               help="Capture date of the pages, YYYY-MM-DD (default: today)."),
@@ -96,9 +105,11 @@ def build(
     person across sources) and every change is committed at once.
     """
     date = parse_date(as_of)
+    sources = expand_sources(sources, format=format)
     report = run_build(lambda on_source, on_progress: build_sources(
         sources, store=store, as_of=date, base_iri=base_iri, strict=strict, force=force,
-        validate=not no_validate, on_source=on_source, on_progress=on_progress, format=format))
+        validate=not no_validate, on_source=on_source, on_progress=on_progress, format=format),
+        new_store=store)
     print_build_report(report)
 
 
@@ -118,11 +129,7 @@ def validate(
         except (OSError, SyntaxError, ValueError) as e:
             raise fail(f"{file}: {e}") from None
     else:
-        try:
-            kg_store = KGStore(store, read_only=True)
-        except StoreError as e:
-            raise fail(str(e)) from None
-        triples = list(kg_store.quads())
+        triples = list(open_store_or_fail(store).quads())
     result = validate_triples(triples)
     if result.conforms:
         console.print(f"conforms: {len(triples)} triples checked against ontology/shapes.ttl")
@@ -142,10 +149,7 @@ def stats(
     """
     from kg.void import curie, dataset_stats, void_turtle
 
-    try:
-        kg_store = KGStore(store, read_only=True)
-    except StoreError as e:
-        raise fail(str(e)) from None
+    kg_store = open_store_or_fail(store)
     if void:
         typer.echo(void_turtle(kg_store), nl=False)
         return
@@ -188,8 +192,9 @@ def export(
 
         if output is None or (format or "nq") not in {"nq", "nt"}:
             raise fail("--split-by-graph needs --format nq or nt and -o FOLDER")
+        kg_store = open_store_or_fail(store)
         try:
-            files = write_bulk_files(KGStore(store, read_only=True), output, format=format or "nq")
+            files = write_bulk_files(kg_store, output, format=format or "nq")
         except (BulkError, StoreError) as e:
             raise fail(str(e)) from None
         err.print(f"wrote {len(files)} files to {output}", highlight=False, markup=False)
@@ -200,7 +205,7 @@ def export(
 
     try:
         fmt = get_format(format or ("nq" if output is None else None), output)
-        kg_store = KGStore(store, read_only=True)
+        kg_store = open_store_or_fail(store)
         if output is None:
             export_stream(kg_store, sys.stdout.buffer, fmt.name, graph=graph, sort=sort)
             sys.stdout.buffer.flush()

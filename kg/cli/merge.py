@@ -14,27 +14,23 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from kg.builder import build_sources, remove_sources, stored_sources
-from kg.cli.app import app, console, fail, parse_date
+from kg.builder import build_sources, remove_sources
+from kg.cli.app import app, console, fail, open_store_or_fail, parse_date
 from kg.cli.build import FORMAT_OPTION, STORE_OPTION, print_build_report, run_build
+from kg.cli.sources import SOURCES_HELP, expand_sources
 from kg.rdf.namespaces import DEFAULT_BASE_IRI
-from kg.store import KGStore, StoreError
+from kg.store import KGStore
 
 
 def _existing(store: Path) -> None:
-    """Refuse a store folder that does not exist or holds no built source."""
-    hint = f"build one first with `kg build SOURCE... --store {store}`"
-    try:
-        kg_store = KGStore(store, read_only=True)
-    except StoreError:
-        raise fail(f"no store at {store}: {hint}") from None
-    if not stored_sources(kg_store):
-        raise fail(f"the store at {store} holds no built source: use `kg build SOURCE... --store {store}`")
+    """Refuse a store folder that does not exist or holds no built source (and create nothing)."""
+    open_store_or_fail(store)  # the one check every reading command makes
 
 
 @app.command()
 def add(
-    sources: list[Path] = typer.Argument(..., help="Sources to add (any format kg build reads)."),
+    sources: list[Path] = typer.Argument(..., help="Sources to add (any format kg build reads). "
+                                         + SOURCES_HELP),
     store: Path = STORE_OPTION,
     as_of: str = typer.Option(None, "--as-of", help="Capture date of profile pages, YYYY-MM-DD."),
     base_iri: str = typer.Option(DEFAULT_BASE_IRI, "--base-iri", help="Base IRI of minted instances."),
@@ -45,6 +41,7 @@ def add(
     """Add SOURCES to an existing store: merged with what it holds, in one transaction."""
     _existing(store)
     date = parse_date(as_of)
+    sources = expand_sources(sources, format=format)  # folders and globs, as kg build takes them
     report = run_build(lambda on_source, on_progress: build_sources(
         sources, store=store, as_of=date, base_iri=base_iri, strict=strict, validate=not no_validate,
         on_source=on_source, on_progress=on_progress, format=format))

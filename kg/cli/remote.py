@@ -10,8 +10,8 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from kg.cli.app import app, console, err, fail
-from kg.store import DEFAULT_STORE, KGStore, StoreError
+from kg.cli.app import app, console, err, fail, open_store_or_fail
+from kg.store import DEFAULT_STORE
 
 PASSWORD_ENV = "KG_PASSWORD"
 
@@ -52,10 +52,7 @@ def push(
         password = os.environ.get(PASSWORD_ENV)
         if password is None:
             password = typer.prompt(f"password for {user}", hide_input=True, err=True)
-    try:
-        kg_store = KGStore(store, read_only=True)
-    except StoreError as e:
-        raise fail(str(e)) from None
+    kg_store = open_store_or_fail(store)
 
     def progress(graph: str, n: int) -> None:
         err.print(f"  sent {n} triples of {graph}", highlight=False, markup=False)

@@ -34,7 +34,7 @@ import requests
 from kg.remote._proc import die_with_parent
 from kg.remote.guard import ResultLimitGuard
 from kg.remote.virtuoso import free_port
-from kg.store import KGStore, StoreError
+from kg.store import KGStore, StoreError, open_existing_store
 
 DEFAULT_PORT = 7878
 DEFAULT_TIMEOUT = 30.0
@@ -70,7 +70,7 @@ def snapshot(store: str | Path | KGStore, target: Path) -> Path:
             raise ServeError("an in-memory store cannot be served; build into a folder (--store)")
         source = store
     else:
-        source = KGStore(store, read_only=True)
+        source = open_existing_store(store)  # never serve (or make up) a missing or empty store
     try:
         source.ox.backup(str(target))
     except OSError as e:
