@@ -40,7 +40,9 @@ def synthetic_page(papers: int, *, owner: str = OWNER, variant: str = "") -> str
 
 DRIVER = textwrap.dedent("""
     import datetime as dt, sys
+    import kg.builder
     from kg.builder import build_sources
+    kg.builder.IN_MEMORY_PAPERS = 0  # the scratch store on disk, so a kill can leave it behind
     seen = 0
     def progress(n):
         global seen
