@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
 import spacy
-from spacy.attrs import NORM, ORTH
+from spacy.attrs import NORM
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
@@ -46,12 +46,16 @@ Field = Literal["title", "abstract"]
 _NEGATIONS = frozenset({"without", "no", "non", "nor"})
 _NEGATION_GAP = frozenset({"any", "the", "a", "an", "extra", "additional", "further", "explicit", "-"})
 # Words that may stand between a verb and its object ("detect the objects", "predicting missing links").
-_NOT_IN_GAP = frozenset("""and or but to by with from in on at for of as that which who is are was were be been
-than into via while when where whose if then so not no without over under between through""".split())
+_NOT_IN_GAP = frozenset("""
+and or but to by with from in on at for of as that which who is are was were be been than into via
+while when where whose if then so not no without over under between through
+""".split())  # noqa: SIM905 (a word list reads better as text)
 _MAX_GAP = 1
 _ACRONYM = re.compile(r"^(?=(?:.*[A-Z]){2})[A-Za-z0-9][A-Za-z0-9\-]{1,9}$")
-_CHANGE_WORDS = frozenset("""lift lifts lifted improve improves improved improving increase increases increased
-boost boosts boosted raise raises raised higher lower gain gains""".split())
+_CHANGE_WORDS = frozenset("""
+lift lifts lifted improve improves improved improving increase increases increased boost boosts
+boosted raise raises raised higher lower gain gains
+""".split())  # noqa: SIM905 (a word list reads better as text)
 _DEFINITION_FILLERS = frozenset({"of", "and", "for", "the", "to", "in", "on", "with", "-", "a"})
 
 
@@ -204,8 +208,9 @@ class TopicMatcher:
                     continue
                 for j in starts:
                     end = j + len(objects)
-                    if norms[j:end] == list(objects) and not (end < n and doc[end].lower_ in ("'s", "\u2019s")):
-                        yield (i, end, label_id)  # not "recognising a speaker's (emotion)"
+                    possessive = end < n and doc[end].lower_ in ("'s", "\u2019s")
+                    if norms[j:end] == list(objects) and not possessive:  # not "recognising a speaker's"
+                        yield (i, end, label_id)
                         break
 
     @staticmethod
@@ -266,7 +271,8 @@ class TopicMatcher:
         pref = self.vocab.concepts[concept].pref_label
         if not pref.endswith(" prediction") or "predict" in doc[s:e].text.lower():
             return False
-        before = [t.lower_ for t in doc[max(0, s - 3):s] if t.lower_ not in ("the", "in", "of", "overall", "online")]
+        skip = ("the", "in", "of", "overall", "online")
+        before = [t.lower_ for t in doc[max(0, s - 3):s] if t.lower_ not in skip]
         after = [t.lower_ for t in doc[e:e + 2]]
         return bool(set(before[-1:]) & _CHANGE_WORDS) or (after[:1] == ["by"] and len(after) == 2
                                                           and any(c.isdigit() for c in after[1]))

@@ -31,7 +31,7 @@ from kg.resources import ontology_dir
 from kg.topics.morph import GENERIC_MODIFIERS, inflection_key
 from kg.topics.vocab import TOPIC_BASE, TOPICS_FILE, Vocabulary, is_acronym, label_key, read_vocabulary
 
-BEGIN = "# ---- generated variants: `python -m kg.topics.variants` rewrites this block; do not edit by hand ----"
+BEGIN = "# ---- generated variants: `python -m kg.topics.variants` rewrites this block; do not edit it ----"
 END = "# ---- end of generated variants ----"
 
 # Prefixes written hyphenated, closed or spaced ("pre-training", "pretraining", "pre training").
