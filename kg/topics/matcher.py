@@ -56,6 +56,8 @@ _CHANGE_WORDS = frozenset("""
 lift lifts lifted improve improves improved improving increase increases increased boost boosts
 boosted raise raises raised higher lower gain gains
 """.split())  # noqa: SIM905 (a word list reads better as text)
+_NAME_WORDS = frozenset("""benchmark benchmarks dataset datasets corpus track tracks challenge competition
+suite leaderboard""".split())  # noqa: SIM905 (a word list reads better as text)
 _DEFINITION_FILLERS = frozenset({"of", "and", "for", "the", "to", "in", "on", "with", "-", "a"})
 
 
@@ -151,7 +153,8 @@ class TopicMatcher:
         words = [t.lower_ for t in doc]
         head = words[-1]
         objects = words[:-1]
-        if (len(doc) < 2 or len(objects) > 4 or not head.isalpha() or word_class(head) != "noun"
+        if (len(doc) < 2 or len(objects) > 4 or not head.isalpha()
+                or (word_class(head) != "noun" and head not in ("use", "usage"))
                 or not any(w.isalpha() for w in objects) or objects[0] in GENERIC_MODIFIERS
                 or head in ("learning", "processing", "understanding")):
             return
@@ -279,9 +282,13 @@ class TopicMatcher:
 
     @staticmethod
     def _in_name(doc: Doc, s: int, e: int) -> bool:
-        """An acronym that is part of a name: "CNN/Daily Mail", "CNN/DM"."""
-        return e - s == 1 and e + 1 < len(doc) and doc[e].text == "/" and doc[e + 1].text[:1].isupper() \
-            and doc[e].idx == doc[s].idx + len(doc[s].text)
+        """Words of a dataset or benchmark name: "CNN/Daily Mail", "TREC deep learning benchmarks"."""
+        if e - s == 1 and e + 1 < len(doc) and doc[e].text == "/" and doc[e + 1].text[:1].isupper() \
+                and doc[e].idx == doc[s].idx + len(doc[s].text):
+            return True
+        before = doc[s - 1].text if s > 0 else ""
+        return (len(before) >= 2 and before.isupper() and before.isalpha() and e < len(doc)
+                and doc[e].lower_ in _NAME_WORDS)
 
     def _defined_acronyms(self, doc: Doc,
                           kept: list[tuple[int, int, str, bool]]) -> list[tuple[int, int, str, bool]]:

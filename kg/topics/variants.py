@@ -72,8 +72,8 @@ def _head_variants(label: str, architecture: bool) -> set[str]:
             out.add(f"{body} layer{s}")  # graph convolutional layers
     if head == "learning" and len(words) == 2 and _adjective(words[0]):
         out |= {f"{body} {h}" for h in _LEARNING_HEADS}  # contrastive training, multi-task objective
-        if re.fullmatch(r"(un|self-|semi-|multi-|few-|zero-)\w+", words[0]):
-            out.add(body)  # unsupervised, self-supervised, multi-task: the paradigm's own adjective
+        if re.fullmatch(r"(un|self-|semi-|multi-|few-|zero-|cross-)\w+", words[0]):
+            out.add(body)  # unsupervised, multi-task, cross-lingual: the paradigm's own adjective
     if head == "recommendation" and not set(words) & _FUNCTION_WORDS:
         out.add(f"{body} recommendation system")
     if label.startswith(("large language model ", "large language models ")):
