@@ -30,10 +30,11 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal, NamedTuple
 
 import spacy
-from spacy.attrs import NORM
+from spacy.attrs import IS_ALPHA, LOWER, NORM, ORTH
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
@@ -50,7 +51,6 @@ _NOT_IN_GAP = frozenset("""
 and or but to by with from in on at for of as that which who is are was were be been than into via
 while when where whose if then so not no without over under between through
 """.split())  # noqa: SIM905 (a word list reads better as text)
-_MAX_GAP = 1
 _ACRONYM = re.compile(r"^(?=(?:.*[A-Z]){2})[A-Za-z0-9][A-Za-z0-9\-]{1,9}$")
 _CHANGE_WORDS = frozenset("""
 lift lifts lifted improve improves improved improving increase increases increased boost boosts
@@ -125,8 +125,10 @@ class TopicMatcher:
         self._words = PhraseMatcher(self.nlp.vocab, attr="NORM" if generalise else "LOWER")
         self._exact = PhraseMatcher(self.nlp.vocab, attr="ORTH")
         self._labels: dict[int, _Label] = {}
-        # head key -> [(object keys, label id)] for the verb-and-object rule
-        self._actions: dict[int, list[tuple[tuple[int, ...], int]]] = {}
+        # head key -> first object key -> [(object keys, label id)], for the verb-and-object rule
+        self._actions: dict[int, dict[int, list[tuple[tuple[int, ...], int]]]] = {}
+        # "<quantity> prediction" topics, which a bare quantity after "lift in" only measures
+        self._quantities = frozenset(c.iri for c in self.vocab if c.pref_label.endswith(" prediction"))
         strings = self.nlp.vocab.strings
         for c in self.vocab:
             for hidden, labels in ((False, (c.pref_label, *c.alt_labels)), (True, c.hidden_labels)):
@@ -158,27 +160,21 @@ class TopicMatcher:
                 or not any(w.isalpha() for w in objects) or objects[0] in GENERIC_MODIFIERS
                 or head in ("learning", "processing", "understanding")):
             return
-        self._actions.setdefault(doc[-1].norm, []).append((tuple(t.norm for t in doc[:-1]), key))
+        objects_norms = tuple(t.norm for t in doc[:-1])
+        by_object = self._actions.setdefault(doc[-1].norm, {})
+        by_object.setdefault(objects_norms[0], []).append((objects_norms, key))
 
     def tokenize(self, texts: Iterable[str]) -> Iterator[Doc]:
         return self.nlp.tokenizer.pipe(texts, batch_size=256)
 
     # -- finding candidates --------------------------------------------------------------
 
-    def _head_ok(self, label: _Label, word: str) -> bool:
-        """May ``word`` of the text stand where the label has its head word?"""
-        lw = word.lower()
-        if lw == label.head or not label.head:
-            return True
-        if len(label.words) == 1:
-            return one_word_form_ok(label.head, lw)
-        return word_class(lw) not in ("participle", "adverb") or word_class(label.head) == word_class(lw)
-
     def _candidates(self, doc: Doc) -> list[tuple[int, int, int]]:
         """(start, end, label id) of every label occurrence, overlapping ones included."""
         found = [(s, e, k) for k, s, e in self._exact(doc)]
         for k, s, e in self._words(doc):
-            if not self.generalise or self._head_ok(self._labels[k], doc[e - 1].text):
+            label = self._labels[k]
+            if not self.generalise or _head_ok(label.head, len(label.words) == 1, doc[e - 1].lower_):
                 found.append((s, e, k))
         if self.generalise and self._actions:
             found.extend(self._inversions(doc))
@@ -186,45 +182,42 @@ class TopicMatcher:
 
     def _inversions(self, doc: Doc) -> Iterator[tuple[int, int, int]]:
         """"detect objects" / "detection of objects" for the label "object detection"."""
-        norms = doc.to_array([NORM]).tolist()
-        n = len(norms)
-        for i, key in enumerate(norms):
-            entries = self._actions.get(key)
-            if not entries:
+        arr = doc.to_array([NORM, LOWER, IS_ALPHA]).tolist()
+        actions = self._actions
+        hits = [i for i, row in enumerate(arr) if row[0] in actions]
+        if not hits:
+            return
+        strings = doc.vocab.strings
+        norms = [row[0] for row in arr]
+        n = len(arr)
+
+        def lower(k: int) -> str:
+            return strings[arr[k][1]] if 0 <= k < n else ""
+
+        for i in hits:
+            by_object = actions[norms[i]]
+            after = [j for j in (i + 1, i + 2, i + 3) if j < n and norms[j] in by_object]
+            if not after:
                 continue
-            word = doc[i].lower_
-            for objects, label_id in entries:
-                head = self._labels[label_id].head
-                noun = inflection_key(word) == inflection_key(head)
-                if noun:  # "detection of (the) objects"
-                    starts = [i + 2 + g for g in range(2) if i + 1 < n and doc[i + 1].lower_ == "of"]
-                    if len(starts) == 2 and not (i + 2 < n and doc[i + 2].lower_ in ("the", "a", "an")):
-                        starts = starts[:1]
-                elif self._verb(word, head):
-                    starts = []
-                    for g in range(_MAX_GAP + 1):
-                        j = i + 1 + g
-                        starts.append(j)
-                        if j >= n or not doc[j].is_alpha or doc[j].lower_ in _NOT_IN_GAP:
-                            break
+            word = lower(i)
+            for objects, label_id in (e for j in after for e in by_object[norms[j]]):
+                role = _role(word, self._labels[label_id].head)
+                if role == "noun":  # "detection of (the) objects"
+                    if lower(i + 1) != "of":
+                        continue
+                    starts = [i + 3, i + 2] if lower(i + 2) in ("the", "a", "an") else [i + 2]
+                elif role == "verb":  # "detect (the) objects": at most one word between
+                    starts = [i + 1]
+                    if i + 1 < n and arr[i + 1][2] and lower(i + 1) not in _NOT_IN_GAP:
+                        starts.append(i + 2)
                 else:
                     continue
                 for j in starts:
                     end = j + len(objects)
-                    possessive = end < n and doc[end].lower_ in ("'s", "\u2019s")
-                    if norms[j:end] == list(objects) and not possessive:  # not "recognising a speaker's"
+                    # not "recognising a speaker's (emotional state)"
+                    if norms[j:end] == list(objects) and lower(end) not in ("'s", "\u2019s"):
                         yield (i, end, label_id)
                         break
-
-    @staticmethod
-    def _verb(word: str, head: str) -> bool:
-        """Is ``word`` (same family as the action noun ``head``) used as a verb before an object?"""
-        cls = word_class(word)
-        if cls in ("agent", "adverb", "participle"):  # "retrieved passages" describes, not does
-            return False
-        if word.endswith("ing"):
-            return True
-        return not head.endswith("ing") and cls == "other"  # "detect", "predicts"; not "model", "rank"
 
     # -- choosing among them -------------------------------------------------------------
 
@@ -243,9 +236,11 @@ class TopicMatcher:
                 taken[s:e] = b"\x01" * (e - s)
                 kept.append((s, e, self._labels[k].concept, self._labels[k].hidden))
         if self.generalise:
-            kept = [m for m in kept if not (self._negated(doc, m[0]) or self._in_name(doc, m[0], m[1])
-                                            or self._metric(doc, m[0], m[1], m[2]))]
-            kept = self._defined_acronyms(doc, kept)
+            strings = doc.vocab.strings
+            words = [strings[o] for o in doc.to_array([ORTH]).tolist()]  # one pass, not a Token each
+            kept = [m for m in kept if not (_negated(words, m[0]) or _in_name(doc, words, m[0], m[1])
+                                            or (m[2] in self._quantities and _metric(words, m[0], m[1])))]
+            kept = self._defined_acronyms(doc, words, kept)
         out = []
         if text is None and kept:
             text = doc.text
@@ -256,48 +251,15 @@ class TopicMatcher:
         return out
 
     @staticmethod
-    def _negated(doc: Doc, start: int) -> bool:
-        """"without (any) fine-tuning", "no extra training or human annotation", "non-private"."""
-        for k in range(start - 1, max(-1, start - 6), -1):
-            word = doc[k].lower_
-            if word in _NEGATIONS:
-                return True
-            if not (doc[k].is_alpha or word == "-"):
-                return False
-        return False
-
-    def _metric(self, doc: Doc, s: int, e: int, concept: str) -> bool:
-        """A "<quantity> prediction" topic named by its bare quantity as a result ("lifted CTR by 3%").
-
-        "click-through rate prediction" is a topic; "a 12% lift in click-through rate" is a metric.
-        """
-        pref = self.vocab.concepts[concept].pref_label
-        if not pref.endswith(" prediction") or "predict" in doc[s:e].text.lower():
-            return False
-        skip = ("the", "in", "of", "overall", "online")
-        before = [t.lower_ for t in doc[max(0, s - 3):s] if t.lower_ not in skip]
-        after = [t.lower_ for t in doc[e:e + 2]]
-        return bool(set(before[-1:]) & _CHANGE_WORDS) or (after[:1] == ["by"] and len(after) == 2
-                                                          and any(c.isdigit() for c in after[1]))
-
-    @staticmethod
-    def _in_name(doc: Doc, s: int, e: int) -> bool:
-        """Words of a dataset or benchmark name: "CNN/Daily Mail", "TREC deep learning benchmarks"."""
-        if e - s == 1 and e + 1 < len(doc) and doc[e].text == "/" and doc[e + 1].text[:1].isupper() \
-                and doc[e].idx == doc[s].idx + len(doc[s].text):
-            return True
-        before = doc[s - 1].text if s > 0 else ""
-        return (len(before) >= 2 and before.isupper() and before.isalpha() and e < len(doc)
-                and doc[e].lower_ in _NAME_WORDS)
-
-    def _defined_acronyms(self, doc: Doc,
+    def _defined_acronyms(doc: Doc, words: list[str],
                           kept: list[tuple[int, int, str, bool]]) -> list[tuple[int, int, str, bool]]:
         """Apply "long form (ACRONYM)" definitions of the text to the acronym's occurrences."""
         meaning: dict[str, str | None] = {}
-        for i in range(1, len(doc) - 2):
-            if doc[i].text != "(" or doc[i + 2].text != ")" or not _ACRONYM.match(doc[i + 1].text):
+        parens = [i for i, w in enumerate(words) if w == "("] if "(" in words else []
+        for i in parens:
+            if not (0 < i < len(words) - 2 and words[i + 2] == ")" and _ACRONYM.match(words[i + 1])):
                 continue
-            acronym = doc[i + 1].text
+            acronym = words[i + 1]
             span = _long_form(doc, i, acronym)
             if span is None:
                 continue
@@ -305,11 +267,12 @@ class TopicMatcher:
             meaning[acronym.removesuffix("s")] = inside[0][2] if inside else None
         if not meaning:
             return kept
-        out = [m for m in kept if doc[m[0]:m[1]].text.removesuffix("s") not in meaning]
+        texts = words
+        out = [m for m in kept if not (m[1] - m[0] == 1 and texts[m[0]].removesuffix("s") in meaning)]
         covered = {k for m in out for k in range(m[0], m[1])}
-        for k, tok in enumerate(doc):
-            concept = meaning.get(tok.text.removesuffix("s"), "")
-            if concept and k not in covered and tok.text[:1].isupper():
+        for k, word in enumerate(texts):
+            concept = meaning.get(word.removesuffix("s"), "") if word[:1].isupper() else ""
+            if concept and k not in covered:
                 out.append((k, k + 1, concept, False))
         return out
 
@@ -344,6 +307,52 @@ class TopicMatcher:
             yield self.hits(parsed[k][1], parsed[k + 1][1])
 
 
+@lru_cache(maxsize=65536)
+def _head_ok(head: str, one_word: bool, word: str) -> bool:
+    """May ``word`` of the text stand where a label has its head word ``head``?"""
+    if word == head or not head:
+        return True
+    if one_word:
+        return one_word_form_ok(head, word)
+    return word_class(word) not in ("participle", "adverb") or word_class(head) == word_class(word)
+
+
+def _negated(words: list[str], start: int) -> bool:
+    """"without (any) fine-tuning", "no extra training or human annotation", "non-private"."""
+    for k in range(start - 1, max(-1, start - 6), -1):
+        word = words[k].lower()
+        if word in _NEGATIONS:
+            return True
+        if not (word.isalpha() or word == "-"):
+            return False
+    return False
+
+
+def _metric(words: list[str], s: int, e: int) -> bool:
+    """A "<quantity> prediction" topic named by its bare quantity as a result ("lifted CTR by 3%").
+
+    "click-through rate prediction" is a topic; "a 12% lift in click-through rate" is a metric.
+    """
+    if any("predict" in w.lower() for w in words[s:e]):
+        return False
+    skip = ("the", "in", "of", "overall", "online")
+    before = [w.lower() for w in words[max(0, s - 3):s] if w.lower() not in skip]
+    after = [w.lower() for w in words[e:e + 2]]
+    return bool(set(before[-1:]) & _CHANGE_WORDS) or (after[:1] == ["by"] and len(after) == 2
+                                                      and any(c.isdigit() for c in after[1]))
+
+
+def _in_name(doc: Doc, words: list[str], s: int, e: int) -> bool:
+    """Words of a dataset or benchmark name: "CNN/Daily Mail", "TREC deep learning benchmarks"."""
+    n = len(words)
+    if e - s == 1 and e + 1 < n and words[e] == "/" and words[e + 1][:1].isupper() \
+            and doc[e].idx == doc[s].idx + len(words[s]):
+        return True
+    before = words[s - 1] if s > 0 else ""
+    return (len(before) >= 2 and before.isupper() and before.isalpha() and e < n
+            and words[e].lower() in _NAME_WORDS)
+
+
 def _long_form(doc: Doc, paren: int, acronym: str) -> int | None:
     """Start token of the words before ``(`` whose initials spell ``acronym``, if they do.
 
@@ -363,6 +372,24 @@ def _long_form(doc: Doc, paren: int, acronym: str) -> int | None:
             return None
         k -= 1
     return None
+
+
+@lru_cache(maxsize=65536)
+def _role(word: str, head: str) -> str:
+    """How ``word`` (same family as the action noun ``head``) stands before an object, if at all.
+
+    "noun": the action noun itself ("detection of objects"); "verb": a verb form ("detect",
+    "predicting"), not a participle ("retrieved passages" describes, it does not retrieve), and
+    not the bare base of an -ing noun ("model", "rank" are nouns as often as verbs).
+    """
+    if inflection_key(word) == inflection_key(head):
+        return "noun"
+    cls = word_class(word)
+    if cls in ("agent", "adverb", "participle"):
+        return ""
+    if word.endswith("ing") or (not head.endswith("ing") and cls == "other"):
+        return "verb"
+    return ""
 
 
 _DEFAULT: TopicMatcher | None = None

@@ -180,6 +180,7 @@ def inflection_key(word: str) -> str:
     return w
 
 
+@lru_cache(maxsize=65536)
 def word_class(word: str) -> WordClass:
     """How a form is used, from its ending alone (no tagger): enough to tell a head noun's stand-ins."""
     w = _british_to_american(word.lower())
@@ -199,6 +200,7 @@ META_VERBS = frozenset({"summarize", "summarise", "summarizes", "summarises", "s
                         "summarizing", "summarising"})
 
 
+@lru_cache(maxsize=65536)
 def one_word_form_ok(label: str, word: str) -> bool:
     """May ``word`` stand for the one-word label ``label``? Only forms that keep its sense.
 
