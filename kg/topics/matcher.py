@@ -250,8 +250,7 @@ class TopicMatcher:
             out.append(Match(concept, start, end, text[start:end], hidden, s, e))  # type: ignore[index]
         return out
 
-    @staticmethod
-    def _defined_acronyms(doc: Doc, words: list[str],
+    def _defined_acronyms(self, doc: Doc, words: list[str],
                           kept: list[tuple[int, int, str, bool]]) -> list[tuple[int, int, str, bool]]:
         """Apply "long form (ACRONYM)" definitions of the text to the acronym's occurrences."""
         meaning: dict[str, str | None] = {}
@@ -263,8 +262,12 @@ class TopicMatcher:
             span = _long_form(doc, i, acronym)
             if span is None:
                 continue
-            inside = [m for m in kept if span <= m[0] and m[1] == i and not m[3]]
-            meaning[acronym.removesuffix("s")] = inside[0][2] if inside else None
+            # the long form alone ("Large Language Models" in "multi-modal Large Language Models
+            # (LLMs)"), else the longer match that ends with it
+            long_form = doc[span:i].text
+            alone = [m.concept for m in self.matches(long_form) if (m.start, m.end) == (0, len(long_form))]
+            inside = [m[2] for m in kept if m[0] < i and m[1] == i and span < m[1] and not m[3]]
+            meaning[acronym.removesuffix("s")] = (alone or inside or [None])[0]
         if not meaning:
             return kept
         texts = words
