@@ -147,7 +147,7 @@ class TopicMatcher:
                         self._exact.add(name, [doc])
                     else:
                         self._words.add(name, [doc])
-                        if generalise:
+                        if generalise and not hidden:  # generated variants are head-noun swaps already
                             self._add_action(doc, key)
 
     def _add_action(self, doc: Doc, key: int) -> None:
@@ -202,8 +202,8 @@ class TopicMatcher:
             word = lower(i)
             for objects, label_id in (e for j in after for e in by_object[norms[j]]):
                 role = _role(word, self._labels[label_id].head)
-                if role == "noun":  # "detection of (the) objects"
-                    if lower(i + 1) != "of":
+                if role == "noun":  # "detection of (the) objects", not "training of (models)"
+                    if lower(i + 1) != "of" or word.endswith("ing"):
                         continue
                     starts = [i + 3, i + 2] if lower(i + 2) in ("the", "a", "an") else [i + 2]
                 elif role == "verb":  # "detect (the) objects": at most one word between
