@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal, NamedTuple
 
+import numpy as np
 import spacy
 from spacy.attrs import IS_ALPHA, LOWER, NORM, ORTH
 from spacy.matcher import PhraseMatcher
@@ -125,6 +126,7 @@ class TopicMatcher:
         self._words = PhraseMatcher(self.nlp.vocab, attr="NORM" if generalise else "LOWER")
         self._exact = PhraseMatcher(self.nlp.vocab, attr="ORTH")
         self._labels: dict[int, _Label] = {}
+        self._long_forms: dict[str, str | None] = {}  # acronym long forms seen in texts -> concept
         # head key -> first object key -> [(object keys, label id)], for the verb-and-object rule
         self._actions: dict[int, dict[int, list[tuple[tuple[int, ...], int]]]] = {}
         # "<quantity> prediction" topics, which a bare quantity after "lift in" only measures
@@ -235,9 +237,8 @@ class TopicMatcher:
             if not any(taken[s:e]):
                 taken[s:e] = b"\x01" * (e - s)
                 kept.append((s, e, self._labels[k].concept, self._labels[k].hidden))
-        if self.generalise:
-            strings = doc.vocab.strings
-            words = [strings[o] for o in doc.to_array([ORTH]).tolist()]  # one pass, not a Token each
+        if self.generalise and kept:
+            words = _Words(doc)
             kept = [m for m in kept if not (_negated(words, m[0]) or _in_name(doc, words, m[0], m[1])
                                             or (m[2] in self._quantities and _metric(words, m[0], m[1])))]
             kept = self._defined_acronyms(doc, words, kept)
@@ -250,13 +251,13 @@ class TopicMatcher:
             out.append(Match(concept, start, end, text[start:end], hidden, s, e))  # type: ignore[index]
         return out
 
-    def _defined_acronyms(self, doc: Doc, words: list[str],
+    def _defined_acronyms(self, doc: Doc, words: _Words,
                           kept: list[tuple[int, int, str, bool]]) -> list[tuple[int, int, str, bool]]:
         """Apply "long form (ACRONYM)" definitions of the text to the acronym's occurrences."""
         meaning: dict[str, str | None] = {}
-        parens = [i for i, w in enumerate(words) if w == "("] if "(" in words else []
-        for i in parens:
-            if not (0 < i < len(words) - 2 and words[i + 2] == ")" and _ACRONYM.match(words[i + 1])):
+        n = len(words)
+        for i in words.positions("("):
+            if not (0 < i < n - 2 and words[i + 2] == ")" and _ACRONYM.match(words[i + 1])):
                 continue
             acronym = words[i + 1]
             span = _long_form(doc, i, acronym)
@@ -264,20 +265,25 @@ class TopicMatcher:
                 continue
             # the long form alone ("Large Language Models" in "multi-modal Large Language Models
             # (LLMs)"), else the longer match that ends with it
-            long_form = doc[span:i].text
-            alone = [m.concept for m in self.matches(long_form) if (m.start, m.end) == (0, len(long_form))]
+            alone = self._long_form_meaning(doc[span:i].text)
             inside = [m[2] for m in kept if m[0] < i and m[1] == i and span < m[1] and not m[3]]
-            meaning[acronym.removesuffix("s")] = (alone or inside or [None])[0]
+            meaning[acronym.removesuffix("s")] = alone or (inside or [None])[0]
         if not meaning:
             return kept
-        texts = words
-        out = [m for m in kept if not (m[1] - m[0] == 1 and texts[m[0]].removesuffix("s") in meaning)]
+        out = [m for m in kept if not (m[1] - m[0] == 1 and words[m[0]].removesuffix("s") in meaning)]
         covered = {k for m in out for k in range(m[0], m[1])}
-        for k, word in enumerate(texts):
-            concept = meaning.get(word.removesuffix("s"), "") if word[:1].isupper() else ""
-            if concept and k not in covered:
-                out.append((k, k + 1, concept, False))
+        for acronym, concept in meaning.items():
+            if concept:
+                out.extend((k, k + 1, concept, False) for k in words.positions(acronym, acronym + "s")
+                           if k not in covered)
         return out
+
+    def _long_form_meaning(self, long_form: str) -> str | None:
+        """The concept of a label that spans all of ``long_form``, if one does (cached)."""
+        if long_form not in self._long_forms:
+            found = [m.concept for m in self.matches(long_form) if (m.start, m.end) == (0, len(long_form))]
+            self._long_forms[long_form] = found[0] if found else None
+        return self._long_forms[long_form]
 
     def matches(self, text: str) -> list[Match]:
         return self.doc_matches(self.nlp.make_doc(text), text)
@@ -310,6 +316,30 @@ class TopicMatcher:
             yield self.hits(parsed[k][1], parsed[k + 1][1])
 
 
+class _Words:
+    """The token texts of a doc, read from its ``ORTH`` array on demand (no Token objects)."""
+
+    def __init__(self, doc: Doc) -> None:
+        self.orth = doc.to_array([ORTH])
+        self.strings = doc.vocab.strings
+
+    def __len__(self) -> int:
+        return len(self.orth)
+
+    def __getitem__(self, k: int) -> str:
+        return self.strings[int(self.orth[k])]
+
+    def __iter__(self) -> Iterator[str]:
+        return (self.strings[int(o)] for o in self.orth)
+
+    def slice(self, s: int, e: int) -> list[str]:
+        return [self[k] for k in range(max(0, s), min(e, len(self)))]
+
+    def positions(self, *texts: str) -> list[int]:
+        keys = [self.strings[t] for t in texts if t in self.strings]
+        return np.flatnonzero(np.isin(self.orth, keys)).tolist() if keys else []
+
+
 @lru_cache(maxsize=65536)
 def _head_ok(head: str, one_word: bool, word: str) -> bool:
     """May ``word`` of the text stand where a label has its head word ``head``?"""
@@ -320,7 +350,7 @@ def _head_ok(head: str, one_word: bool, word: str) -> bool:
     return word_class(word) not in ("participle", "adverb") or word_class(head) == word_class(word)
 
 
-def _negated(words: list[str], start: int) -> bool:
+def _negated(words: _Words, start: int) -> bool:
     """"without (any) fine-tuning", "no extra training or human annotation", "non-private"."""
     for k in range(start - 1, max(-1, start - 6), -1):
         word = words[k].lower()
@@ -331,21 +361,21 @@ def _negated(words: list[str], start: int) -> bool:
     return False
 
 
-def _metric(words: list[str], s: int, e: int) -> bool:
+def _metric(words: _Words, s: int, e: int) -> bool:
     """A "<quantity> prediction" topic named by its bare quantity as a result ("lifted CTR by 3%").
 
     "click-through rate prediction" is a topic; "a 12% lift in click-through rate" is a metric.
     """
-    if any("predict" in w.lower() for w in words[s:e]):
+    if any("predict" in w.lower() for w in words.slice(s, e)):
         return False
     skip = ("the", "in", "of", "overall", "online")
-    before = [w.lower() for w in words[max(0, s - 3):s] if w.lower() not in skip]
-    after = [w.lower() for w in words[e:e + 2]]
+    before = [w.lower() for w in words.slice(s - 3, s) if w.lower() not in skip]
+    after = [w.lower() for w in words.slice(e, e + 2)]
     return bool(set(before[-1:]) & _CHANGE_WORDS) or (after[:1] == ["by"] and len(after) == 2
                                                       and any(c.isdigit() for c in after[1]))
 
 
-def _in_name(doc: Doc, words: list[str], s: int, e: int) -> bool:
+def _in_name(doc: Doc, words: _Words, s: int, e: int) -> bool:
     """Words of a dataset or benchmark name: "CNN/Daily Mail", "TREC deep learning benchmarks"."""
     n = len(words)
     if e - s == 1 and e + 1 < n and words[e] == "/" and words[e + 1][:1].isupper() \
