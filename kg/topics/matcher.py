@@ -46,6 +46,7 @@ Field = Literal["title", "abstract"]
 
 # Words that cancel the label after them, and the ones that may stand in between ("no extra").
 _NEGATIONS = frozenset({"without", "no", "non", "nor"})
+_NEGATION_FORMS = tuple(sorted({w for n in _NEGATIONS for w in (n, n.capitalize())}))
 _NEGATION_GAP = frozenset({"any", "the", "a", "an", "extra", "additional", "further", "explicit", "-"})
 # Words that may stand between a verb and its object ("detect the objects", "predicting missing links").
 _NOT_IN_GAP = frozenset("""
@@ -151,6 +152,7 @@ class TopicMatcher:
                         self._words.add(name, [doc])
                         if generalise and not hidden:  # generated variants are head-noun swaps already
                             self._add_action(doc, key)
+        self._action_keys = np.array(sorted(self._actions), dtype=np.uint64)
 
     def _add_action(self, doc: Doc, key: int) -> None:
         """Index "<object...> <action noun>" labels by their head, for "<verb> <object>" in texts."""
@@ -184,11 +186,12 @@ class TopicMatcher:
 
     def _inversions(self, doc: Doc) -> Iterator[tuple[int, int, int]]:
         """"detect objects" / "detection of objects" for the label "object detection"."""
-        arr = doc.to_array([NORM, LOWER, IS_ALPHA]).tolist()
-        actions = self._actions
-        hits = [i for i, row in enumerate(arr) if row[0] in actions]
+        table = doc.to_array([NORM, LOWER, IS_ALPHA])
+        hits = np.flatnonzero(np.isin(table[:, 0], self._action_keys)).tolist()
         if not hits:
             return
+        actions = self._actions
+        arr = table.tolist()
         strings = doc.vocab.strings
         norms = [row[0] for row in arr]
         n = len(arr)
@@ -239,7 +242,9 @@ class TopicMatcher:
                 kept.append((s, e, self._labels[k].concept, self._labels[k].hidden))
         if self.generalise and kept:
             words = _Words(doc)
-            kept = [m for m in kept if not (_negated(words, m[0]) or _in_name(doc, words, m[0], m[1])
+            negations = words.positions(*_NEGATION_FORMS)
+            kept = [m for m in kept if not ((negations and _negated(words, m[0], negations))
+                                            or _in_name(doc, words, m[0], m[1])
                                             or (m[2] in self._quantities and _metric(words, m[0], m[1])))]
             kept = self._defined_acronyms(doc, words, kept)
         out = []
@@ -350,8 +355,10 @@ def _head_ok(head: str, one_word: bool, word: str) -> bool:
     return word_class(word) not in ("participle", "adverb") or word_class(head) == word_class(word)
 
 
-def _negated(words: _Words, start: int) -> bool:
+def _negated(words: _Words, start: int, negations: list[int]) -> bool:
     """"without (any) fine-tuning", "no extra training or human annotation", "non-private"."""
+    if not any(start - 5 <= k < start for k in negations):
+        return False
     for k in range(start - 1, max(-1, start - 6), -1):
         word = words[k].lower()
         if word in _NEGATIONS:
