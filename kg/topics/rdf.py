@@ -32,7 +32,7 @@ from kg.topics.keyphrases import mine_parsed
 from kg.topics.matcher import default_matcher
 from kg.topics.vocab import CANDIDATE_SCHEME, SCHEME, TOPIC_BASE, VocabularyError, load_vocabulary
 
-EXTRACTOR_VERSION = "1.0.0"
+EXTRACTOR_VERSION = "1.1.0"
 EXTRACTOR = SOFTWARE[f"scholarly-kg-topics/{EXTRACTOR_VERSION}"]
 CANDIDATES_PER_SOURCE = 50
 
