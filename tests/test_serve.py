@@ -300,12 +300,13 @@ def test_max_results_must_be_positive(seed_store: KGStore) -> None:
         OxigraphServer(seed_store, max_results=0)
 
 
-def _start_cli(copy: Path, port: int, *extra: str) -> tuple[subprocess.Popen[bytes], str]:
+def _start_cli(copy: Path, port: int, *extra: str,
+               env: dict[str, str] | None = None) -> tuple[subprocess.Popen[bytes], str]:
     """Run ``kg serve`` in its own process; returns it and its output up to the "serving" line."""
     proc = subprocess.Popen([sys.executable, "-m", "kg", "serve", "--store", str(copy), "--port", str(port),
                              *extra],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            env={**os.environ, "COLUMNS": "300", "PYTHONUNBUFFERED": "1"})
+                            env={**os.environ, "COLUMNS": "300", "PYTHONUNBUFFERED": "1", **(env or {})})
     assert proc.stdout is not None
     seen, deadline = b"", time.monotonic() + 60
     while b"serving" not in seen:
@@ -387,3 +388,25 @@ def test_cli_serve_without_result_limit(seed_store: KGStore, tmp_path: Path) -> 
         proc.send_signal(signal.SIGINT)
         out, _ = proc.communicate(timeout=30)
     assert proc.returncode == 0, out
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT])
+def test_cli_serve_stopped_by_a_signal_leaves_no_snapshot(seed_store: KGStore, tmp_path: Path,
+                                                           sig: signal.Signals) -> None:
+    """``kill`` (SIGTERM) and a closed terminal (SIGHUP) clean up like Ctrl-C: no /tmp/kg-serve-* left."""
+    copy, tmp = tmp_path / "store", tmp_path / "tmp"
+    seed_store.ox.backup(str(copy))
+    tmp.mkdir()
+    port = free_port()
+    proc, _ = _start_cli(copy, port, env={"TMPDIR": str(tmp)})
+    try:
+        [snapshot] = list(tmp.glob("kg-serve-*"))
+        assert (snapshot / "store").is_dir()
+        children = _server_children(proc.pid)
+        assert len(children) == 1
+    finally:
+        proc.send_signal(sig)
+        out, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 0, out
+    assert list(tmp.iterdir()) == []
+    assert _listening(port) == [] and not _alive(children[0])

@@ -79,6 +79,10 @@ def push(
                   f"{report.seconds:.2f} s", highlight=False)
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
 @app.command()
 def serve(
     store: Path = typer.Option(DEFAULT_STORE, "--store", "-s", help="Store folder (embedded Oxigraph)."),
@@ -97,6 +101,10 @@ def serve(
     if host not in ("127.0.0.1", "localhost", "::1"):
         err.print(Text.assemble(("warning: ", "bold yellow"), f"binding {host}: anyone who can reach it can "
                                 "query the graph (no authentication)"))
+    # SIGTERM (kill, systemd, docker stop) and SIGHUP (closed terminal) stop the server like
+    # Ctrl-C does, so its snapshot folder (/tmp/kg-serve-*) is removed too.
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _interrupt)
     try:
         server = OxigraphServer(store, host=host, port=port, timeout=timeout,
                                 max_results=max_results or None).start()
