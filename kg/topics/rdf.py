@@ -85,6 +85,7 @@ def _quads(records: ProfileRecords, mapper: ProfileMapper) -> Iterator[ox.Quad]:
     yield q(activity, PROV.wasAssociatedWith, EXTRACTOR)
     yield q(activity, PROV.used, ox.NamedNode(SCHEME))
     yield q(EXTRACTOR, RDF.type, PROV.SoftwareAgent)
+    yield q(EXTRACTOR, RDF.type, SCHEMA.SoftwareApplication)  # what schema:softwareVersion describes
     yield q(EXTRACTOR, RDFS.label, _str(f"scholarly-kg topic extractor {EXTRACTOR_VERSION}"))
     yield q(EXTRACTOR, SCHEMA.softwareVersion, _str(EXTRACTOR_VERSION))
 
@@ -127,7 +128,7 @@ def _quads(records: ProfileRecords, mapper: ProfileMapper) -> Iterator[ox.Quad]:
             yield q(node, RDF.type, KG.ProposedArtifact)
             yield q(node, RDFS.label, _str(art.name))
             for alias in art.aliases:
-                yield q(node, SKOS.altLabel, _str(alias))
+                yield q(node, SKOS.altLabel, ox.Literal(alias, language="en"))  # as the paper writes it
             yield q(node, KG.artifactType, _str(art.type))
             yield q(node, KG.matchedIn, _str(art.source))
             yield q(node, PROV.wasGeneratedBy, activity)
