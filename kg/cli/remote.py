@@ -112,6 +112,10 @@ def serve(
         raise fail(str(e)) from None
     except KeyboardInterrupt:  # stopped while starting; start() already stopped the server
         raise typer.Exit(130) from None
+    if max_results and not server.isolated:
+        err.print(Text.assemble(("warning: ", "bold yellow"),
+                                "no private network for the Oxigraph server here (user namespaces are off): "
+                                f"local processes can query 127.0.0.1:{server.backend_port} unlimited"))
     console.print(f"serving {store} read-only (a snapshot) at {server.url}/  ·  SPARQL endpoint "
                   f"{server.query_url}  ·  query time limit {timeout:g} s  ·  "
                   f"{f'at most {max_results:,} rows per answer' if max_results else 'no result limit'}  ·  "
