@@ -438,3 +438,17 @@ def test_the_result_limit_cannot_be_bypassed(one_short: OxigraphServer, seed_sto
     whole = requests.get(one_short.query_url, timeout=10, headers={"Accept": "text/csv"},
                          params={"query": "SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }"})
     assert whole.status_code == 500 and whole.text.startswith("Result too large")
+
+
+def test_without_user_namespaces_the_server_falls_back_to_loopback(seed_store: KGStore,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where Linux refuses a private network, the server listens on loopback (and says so)."""
+    import kg.remote.serve as serve
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise OSError("cannot make a private network namespace: [Errno 1] Operation not permitted")
+
+    monkeypatch.setattr(serve, "PrivateBackend", refused)
+    with OxigraphServer(seed_store, port=free_port(), timeout=10, max_results=3) as srv:
+        assert not srv.isolated and _listening(srv.backend_port) == ["127.0.0.1"]
+        assert _get(srv, PAPERS, "text/csv").status_code == 500  # the guard still limits its own port
