@@ -68,7 +68,7 @@ import rdflib.collection
 from rdflib.namespace import RDF, SH, XSD
 
 from kg.rdf.convert import to_ox_term, to_rdflib_graph, to_rdflib_term
-from kg.rdf.namespaces import DCTERMS, DEFAULT_BASE_IRI, FABIO, KG, PREFIXES
+from kg.rdf.namespaces import DCTERMS, DEFAULT_BASE_IRI, FABIO, KG, ONTOLOGY_GRAPH, PREFIXES
 from kg.rdf.namespaces import RDF as OX_RDF
 from kg.rdf.namespaces import RDFS as OX_RDFS
 from kg.resources import ontology_dir
@@ -488,6 +488,17 @@ def validate_store_graph(store: KGStore | ox.Store, graph: ox.NamedNode | ox.Def
             on_batch(triples)
     results_sorted = _sorted(found)
     return _result(not any(v.severity == "Violation" for v in results_sorted), results_sorted)
+
+
+def validate_store(store: KGStore, graphs: Iterable[ox.NamedNode] | None = None) -> ValidationResult:
+    """Validate each source graph of a store on its own (as ``kg build`` does), or the ``graphs`` given.
+
+    Not their union: a paper two sources list has, there, an abstract (and more) from each.
+    """
+    chosen = list(graphs) if graphs is not None else [g for g in store.graphs() if g != ONTOLOGY_GRAPH]
+    results = [validate_store_graph(store, g) for g in chosen]
+    found = _sorted(v for r in results for v in r.results)
+    return _result(all(r.conforms for r in results), found)
 
 
 def check_store_graph(store: KGStore | ox.Store, graph: ox.NamedNode | ox.DefaultGraph, *,

@@ -88,7 +88,7 @@ def validate(
     """
     import pyoxigraph as ox
 
-    from kg.validate import ValidationResult, format_report, validate_store_graph, validate_triples
+    from kg.validate import validate_store, validate_triples
 
     if file is not None:
         try:
@@ -106,10 +106,7 @@ def validate(
                       else [g for g in kg_store.graphs() if g != ONTOLOGY_GRAPH])
         except (StoreError, ExportError) as e:
             raise fail(str(e)) from None
-        results = [validate_store_graph(kg_store, g) for g in graphs]
-        found = tuple(v for r in results for v in r.results)
-        result = ValidationResult(all(r.conforms for r in results), sum(r.violations for r in results),
-                                  format_report(found), found)
+        result = validate_store(kg_store, graphs)
         checked = sum(kg_store.count(g) for g in graphs)
     if result.conforms:
         console.print(f"conforms: {checked} triples checked against ontology/shapes.ttl")
