@@ -125,14 +125,14 @@ class KnowledgeGraph:
         return store_counts(self.store)
 
     def validate(self) -> ValidationResult:
-        """Check every committed graph against ``ontology/shapes.ttl``.
+        """Check the union of the source graphs (with the ontology) against ``ontology/shapes.ttl``.
 
         >>> g.validate().conforms                                       # doctest: +SKIP
         True
         """
-        from kg.validate import validate_triples
+        from kg.validate import validate_store
 
-        return validate_triples(self.store.quads())
+        return validate_store(self.store)
 
     def graph(self) -> rdflib.Dataset:
         """An rdflib ``Dataset`` copy of the committed graphs, for interop with rdflib tools.

@@ -554,8 +554,10 @@ def store_counts(store: KGStore) -> dict[str, int]:
     for key, cls in _COUNT_CLASSES.items():
         rows = list(store.query(f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s a {cls} }}"))
         counts[key] = int(rows[0]["n"].value)
-    rows = list(store.query("SELECT (COUNT(DISTINCT ?t) AS ?n) "
-                            "WHERE { ?p a fabio:ResearchPaper ; dcterms:subject ?t }"))
+    # arXiv categories only: under RDFS the topics are dcterms:subject too (kg:topic is a sub-property).
+    rows = list(store.query("SELECT (COUNT(DISTINCT ?t) AS ?n) WHERE { ?p a fabio:ResearchPaper ; "
+                            "dcterms:subject ?t { ?t skos:inScheme arxiv:taxonomy } "
+                            "UNION { ?t kg:unknownCategoryCode true } }"))
     counts["topics"] = int(rows[0]["n"].value)
     per_graph = store.graph_counts()
     counts["triples"] = sum(n for g, n in per_graph.items() if g != ONTOLOGY_GRAPH)

@@ -122,6 +122,7 @@ class SourceMapper:
         if build.vocabulary_sha256:
             yield self._q(activity, KG.vocabularySha256, _lit(build.vocabulary_sha256))
         yield self._q(TOOL, RDF.type, PROV.SoftwareAgent)
+        yield self._q(TOOL, RDF.type, SCHEMA.SoftwareApplication)  # what schema:softwareVersion describes
         yield self._q(TOOL, RDFS.label, _lit(f"scholarly-kg {build.tool_version}"))
         yield self._q(TOOL, SCHEMA.softwareVersion, _lit(build.tool_version))
 

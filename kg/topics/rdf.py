@@ -90,6 +90,7 @@ def _quads(papers: Sequence[Paper], iris: Sequence[ox.NamedNode], graphs: Sequen
         yield ox.Quad(activity(g), PROV.used, ox.NamedNode(SCHEME), g)
     g0 = graphs[0]
     yield ox.Quad(EXTRACTOR, RDF.type, PROV.SoftwareAgent, g0)
+    yield ox.Quad(EXTRACTOR, RDF.type, SCHEMA.SoftwareApplication, g0)  # what softwareVersion describes
     yield ox.Quad(EXTRACTOR, RDFS.label, _str(f"scholarly-kg topic extractor {EXTRACTOR_VERSION}"), g0)
     yield ox.Quad(EXTRACTOR, SCHEMA.softwareVersion, _str(EXTRACTOR_VERSION), g0)
 
@@ -142,7 +143,7 @@ def _quads(papers: Sequence[Paper], iris: Sequence[ox.NamedNode], graphs: Sequen
             yield q(node, RDF.type, KG.ProposedArtifact)
             yield q(node, RDFS.label, _str(art.name))
             for alias in art.aliases:
-                yield q(node, SKOS.altLabel, _str(alias))
+                yield q(node, SKOS.altLabel, ox.Literal(alias, language="en"))  # as the paper writes it
             yield q(node, KG.artifactType, _str(art.type))
             yield q(node, KG.matchedIn, _str(art.source))
             yield q(node, PROV.wasGeneratedBy, activity(g))
