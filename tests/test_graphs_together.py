@@ -3,7 +3,8 @@
 A source graph names the arXiv categories it uses; their description (skos:Concept, notation,
 label) is in the ontology graph (ontology/arxiv-taxonomy.ttl).  So a source graph validates
 together with ontology/kg.ttl and the taxonomy, as ``kg validate`` (``--file``, ``--graph``, or
-the union of the store's source graphs) does; alone it does not, and the tests say exactly why.  Whole-store exports to formats without graph names warn that they merge the graphs.
+the union of the store's source graphs) does; alone it does not, and the tests say exactly
+why.  Whole-store exports to formats without graph names warn that they merge the graphs.
 """
 
 from __future__ import annotations
