@@ -277,7 +277,7 @@ class _DataGraph(rdflib.Graph):
 
 def _with_ontology() -> rdflib.Graph:
     # The ontology is added to the data directly: pyshacl's own ``ont_graph`` mixing clones
-    # nodes recursively and never finishes on the taxonomy's skos:exactMatch cycles.
+    # nodes recursively and never finishes on the taxonomy's skos:related cycles.
     data = _DataGraph()
     for t in ontology_graph():
         data.add(t)
