@@ -22,6 +22,7 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
+from conftest import billion_laughs_doctype
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -493,18 +494,7 @@ def test_entries_on_one_line_are_told_apart_by_record_number(tmp_path: Path) -> 
 # --- hostile XML -----------------------------------------------------------------------------------
 
 BILLION_LAUGHS = """<?xml version="1.0"?>
-<!DOCTYPE feed [
- <!ENTITY lol "lol">
- <!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
- <!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;">
- <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
- <!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
- <!ENTITY lol5 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;">
- <!ENTITY lol6 "&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;">
- <!ENTITY lol7 "&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;">
- <!ENTITY lol8 "&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;">
- <!ENTITY lol9 "&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;">
-]>
+""" + billion_laughs_doctype("feed") + """
 <feed xmlns="http://www.w3.org/2005/Atom"><entry><id>http://arxiv.org/abs/2101.00001v1</id>
 <published>2021-01-04T10:00:00Z</published><title>&lol9;</title><summary>&lol9;</summary>
 <author><name>Ann Lee</name></author></entry></feed>
