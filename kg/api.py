@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # imported lazily at call time: `import kg` stays fast
     import rdflib
     from pyvis.network import Network
 
-    from kg.analysis.metrics import Analysis
+    from kg.analysis.network import Analysis
     from kg.builder import BuildReport
     from kg.query import QueryResult
     from kg.remote.push import PushReport
@@ -170,7 +170,7 @@ class KnowledgeGraph:
         >>> a.rows[0]["name"], a.summary["modularity"]                  # doctest: +SKIP
         """
         from kg.analysis import Filters
-        from kg.analysis.metrics import analyze
+        from kg.analysis.network import analyze
         from kg.analysis.stored import write_analysis
 
         result = analyze(self.store, view, Filters(since, until, topic, org), seed=seed, samples=samples)

@@ -2,7 +2,7 @@
 collaboration paths, evolution over time, and metrics stored back as dated observations.
 
 * :mod:`kg.analysis.projections`  co-author, author–topic, organization, paper–repository graphs
-* :mod:`kg.analysis.metrics`      degree, betweenness, closeness, clustering, k-core, Louvain, brokers
+* :mod:`kg.analysis.network`      degree, betweenness, closeness, clustering, k-core, Louvain, brokers
 * :mod:`kg.analysis.paths`        shortest collaboration paths, people within k steps
 * :mod:`kg.analysis.evolution`    per-year snapshots, as rows and as a chart
 * :mod:`kg.analysis.stored`       ``kg analyze --write`` observations, read back for ranking and pictures
@@ -24,7 +24,7 @@ from kg.analysis.coauthors import (
     most_connected,
     paper_facts,
 )
-from kg.analysis.metrics import Analysis, analyze, analyze_graph
+from kg.analysis.network import Analysis, analyze, analyze_graph
 from kg.analysis.projections import VIEWS, projection
 
 __all__ = [

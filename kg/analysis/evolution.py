@@ -20,7 +20,7 @@ from typing import Any
 
 import networkx as nx
 
-from kg.analysis.metrics import SEED, louvain
+from kg.analysis.network import SEED, louvain
 from kg.analysis.paths import resolve
 from kg.analysis.projections import authorships, person_names
 from kg.analysis.selection import AnalysisError, Filters

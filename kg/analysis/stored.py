@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from kg.analysis.metrics import INTEGER_METRICS, METRICS, Analysis
+from kg.analysis.network import INTEGER_METRICS, METRICS, Analysis
 from kg.analysis.selection import AnalysisError, Filters
 from kg.analysis.source import Source, select
 from kg.rdf.namespaces import DCTERMS, GRAPHS, KG, PROV, RDF, RDFS, SCHEMA, XSD

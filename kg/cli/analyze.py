@@ -145,7 +145,7 @@ def analyze(
 ) -> None:
     """Degree, betweenness, closeness, clustering, k-core, communities, brokers and components."""
     from kg.analysis import AnalysisError
-    from kg.analysis.metrics import analyze as run
+    from kg.analysis.network import analyze as run
     from kg.analysis.stored import write_analysis
 
     _check_format(fmt)
