@@ -105,8 +105,6 @@ def evolution(source: Source, filters: Filters | None = None, *, person: str | N
                      "persisting": _persisting(before, now) if communities and before else
                      (0 if communities else None)})
         before = now
-    if focus is not None and not any(r["papers"] for r in rows):
-        raise AnalysisError(f"{names.get(focus, focus)} has no papers in the selected papers")
     return rows
 
 
