@@ -121,9 +121,22 @@ def write_analysis(store: KGStore, analysis: Analysis, *, date: dt.date | None =
     graph = analysis_graph(analysis.view, day, analysis.filters)
     quads = observation_quads(analysis, date=day, ended=build_time(), used=used)
     check = (lambda holder: check_store_graph(store, holder)) if validate else None
-    n = store.replace_graph(graph, quads, check=check)
+    try:
+        n = store.replace_graph(graph, quads, check=check)
+    finally:
+        _release_parser_cache()
     store.flush()
     return graph, n
+
+
+def _release_parser_cache() -> None:
+    """Empty pyparsing's packrat cache.  matplotlib turns it on process-wide; rdflib's SPARQL
+    parser (pyshacl's queries) then leaves failed-parse exceptions in it whose tracebacks hold
+    the frames of this write, and through them the store, whose lock a later open of the same
+    folder in this process (a notebook) would hit."""
+    import pyparsing
+
+    pyparsing.ParserElement.reset_cache()
 
 
 @dataclass(frozen=True)
