@@ -254,6 +254,17 @@ def test_written_graph_is_deterministic(writable: Path, tmp_path: Path) -> None:
     assert dumps[0] == dumps[1] and len(dumps[0]) == 797
 
 
+def test_write_brings_an_old_store_the_vocabulary_its_observations_use(writable: Path) -> None:
+    """A store built by an older version has no metric properties in its ontology graph."""
+    from kg.rdf.namespaces import ONTOLOGY_GRAPH
+
+    store = KGStore(writable)
+    store.remove_graph(ONTOLOGY_GRAPH)
+    write_analysis(store, analyze(store), date=dt.date(2026, 11, 27))
+    assert ONTOLOGY_GRAPH in store.graphs()
+    assert kq.run(store, "people-by-metric", limit=1).rows[0]["name"] == "Chuhan Wu"
+
+
 # -- the query ranking people by a stored metric -------------------------------------------------
 
 

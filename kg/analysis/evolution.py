@@ -143,7 +143,7 @@ def evolution_chart(rows: Sequence[dict[str, Any]], path: str | Path, *, title: 
     handles, labels = bottom.get_legend_handles_labels()
     if rows and rows[0].get("communities") is not None:
         right = bottom.twinx()
-        right.step(years, [r["communities"] for r in rows], where="mid", color="#b07aa1",
+        right.plot(years, [r["communities"] for r in rows], marker="s", color="#b07aa1",
                    label="communities")
         right.plot(years, [r["persisting"] for r in rows], linestyle=":", marker=".", color="#76b7b2",
                    label="communities persisting from the year before")

@@ -110,13 +110,16 @@ def write_analysis(store: KGStore, analysis: Analysis, *, date: dt.date | None =
                    validate: bool = True) -> tuple[ox.NamedNode, int]:
     """Store ``analysis`` as the observations of ``date`` (default today), replacing the same
     analysis of that date; checked against the shapes first.  Returns (graph, triples)."""
-    from kg.builder import build_time
+    from kg.builder import build_time, ensure_ontology
     from kg.rdf.namespaces import ONTOLOGY_GRAPH
     from kg.validate import check_store_graph
 
     if store.read_only:
         raise AnalysisError("the store is open read-only; --write needs to write into it")
     day = date or dt.date.today()
+    # The metric properties (and their identifiers, which queries match) live in the ontology
+    # graph: a store built by an older version gets the shipped one first.
+    ensure_ontology(store)
     used = [g for g in store.graphs() if g != ONTOLOGY_GRAPH and not is_analysis_graph(g)]
     graph = analysis_graph(analysis.view, day, analysis.filters)
     quads = observation_quads(analysis, date=day, ended=build_time(), used=used)
