@@ -31,12 +31,15 @@ from kg.analysis.source import Source, select
 VIEWS = ("coauthors", "orgs", "topics", "categories", "repos")
 TOPIC_SCHEMES = {"research": "kg:topic", "arxiv": "dcterms:subject"}
 
-_Q_CREATORS = """SELECT DISTINCT ?paper ?year ?person {vars} WHERE {{
+# No DISTINCT in the big reads: duplicates (a paper in two source graphs) are merged in Python,
+# which costs less than Oxigraph's DISTINCT over every authorship row (1.1 s against 0.6 s for
+# 40k rows).
+_Q_CREATORS = """SELECT ?paper ?year ?person {vars} WHERE {{
   {where}
   ?paper dcterms:creator ?person .
 }}"""
 
-_Q_PEOPLE = """SELECT DISTINCT ?person ?name WHERE { ?person a foaf:Person ; foaf:name ?name }"""
+_Q_PEOPLE = """SELECT ?person ?name WHERE { ?person a foaf:Person ; foaf:name ?name }"""
 
 _Q_ORG_TAGS = """SELECT DISTINCT ?paper ?year ?org {vars} WHERE {{
   {where}
