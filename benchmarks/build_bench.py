@@ -92,26 +92,29 @@ def _topics(enabled: bool) -> None:
     import kg.builder
 
     if not enabled:
-        kg.builder.extra_quads = lambda records, mapper: ()
+        kg.builder.extra_quads = lambda res, minter: []
 
 
 def child_build(page: Path, store: Path, topics: bool) -> dict[str, float]:
     """One run of the real path, in this (fresh) process."""
     from kg.builder import build_sources, extra_quads
     from kg.extract import read_profile
-    from kg.rdf.mapping import BuildInfo, ProfileMapper
+    from kg.rdf.iri import Minter
+    from kg.rdf.mapping import BuildInfo, SourceMapper
+    from kg.resolve import resolve
 
     t = time.perf_counter()
     records = read_profile(page, as_of=AS_OF)
     extract = time.perf_counter() - t
     t = time.perf_counter()
-    mapper = ProfileMapper(records)
+    res = resolve([records])
+    mapper = SourceMapper(res, 0)
     n = sum(1 for _ in mapper.quads(BuildInfo(dt.datetime(2026, 11, 26, tzinfo=dt.UTC))))
     mapping = time.perf_counter() - t
     t = time.perf_counter()
-    n_topics = sum(1 for _ in extra_quads(records, mapper)) if topics else 0
+    n_topics = len(extra_quads(res, Minter())) if topics else 0
     topic_time = time.perf_counter() - t
-    del records, mapper
+    del records, mapper, res
     _topics(topics)
     t = time.perf_counter()
     report = build_sources([page], store=store, as_of=AS_OF, validate=False)
@@ -130,7 +133,7 @@ def child_baseline(page: Path, store: Path, topics: bool) -> dict[str, float]:
     """pyoxigraph bulk_extend of pre-built quads vs KGStore.stage + commit of the same list."""
     import pyoxigraph as ox
 
-    from kg.builder import extra_quads
+    from kg.builder import source_quads
     from kg.extract import read_profile
     from kg.rdf.mapping import BuildInfo, ProfileMapper
     from kg.store import KGStore
@@ -138,7 +141,8 @@ def child_baseline(page: Path, store: Path, topics: bool) -> dict[str, float]:
     records = read_profile(page, as_of=AS_OF)
     mapper = ProfileMapper(records)
     built_at = dt.datetime(2026, 11, 26, tzinfo=dt.UTC)
-    quads = [*mapper.quads(BuildInfo(built_at)), *(extra_quads(records, mapper) if topics else ())]
+    quads = (source_quads(records, BuildInfo(built_at)) if topics
+             else list(mapper.quads(BuildInfo(built_at))))
     store.mkdir(parents=True, exist_ok=True)
     base = ox.Store(str(store / "baseline"))
     t = time.perf_counter()

@@ -26,11 +26,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from kg.builder import extra_quads
 from kg.extract import read_profile
 from kg.models import ProfileRecords
-from kg.rdf.mapping import ProfileMapper
+from kg.rdf.iri import Minter
+from kg.resolve import resolve
 from kg.topics.matcher import TopicMatcher
-from kg.topics.rdf import topic_quads
 from kg.topics.vocab import load_vocabulary
 
 SEED = Path(__file__).resolve().parent.parent / "examples" / "profiles" / "chuhan-wu.txt"
@@ -94,8 +95,8 @@ def main() -> None:
 
         mod._DEFAULT = None  # a fresh matcher: cold tokenizer cache, build not timed
         mod.default_matcher()
-        mapper = ProfileMapper(big)
-        return lambda: topic_quads(big, mapper)
+        res = resolve([big])
+        return lambda: extra_quads(res, Minter())
 
     base_scan = median_rate("baseline: lower() + substring", args.n, args.repeat, scan)
     base_tok = median_rate("baseline: spaCy tokenizer only", args.n, args.repeat, tokenizer)

@@ -79,7 +79,7 @@ def child_build(page: Path, store: Path, topics: bool) -> None:
     from kg.builder import build_sources
 
     if not topics:
-        kg.builder.extra_quads = lambda records, mapper: ()
+        kg.builder.extra_quads = lambda res, minter: []
     build_sources([page], store=store, as_of=AS_OF, validate=False)
 
 

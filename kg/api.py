@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kg.rdf.namespaces import DEFAULT_BASE_IRI
-from kg.store import DEFAULT_STORE, KGStore
+from kg.store import DEFAULT_STORE, KGStore, open_existing_store, remove_new_store_on_failure
 
 if TYPE_CHECKING:  # imported lazily at call time: `import kg` stays fast
     import networkx as nx
@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # imported lazily at call time: `import kg` stays fast
 
     from kg.analysis.network import Analysis
     from kg.builder import BuildReport
+    from kg.doctor import Diagnosis
     from kg.query import QueryResult
     from kg.remote.push import PushReport
     from kg.validate import ValidationResult
@@ -69,6 +70,39 @@ class KnowledgeGraph:
                                         strict=strict, force=force)
         return self.last_build
 
+    def add(self, sources: Sequence[str | Path], *, as_of: dt.date | str | None = None,
+            base_iri: str = DEFAULT_BASE_IRI, strict: bool = False, format: str | None = None) -> BuildReport:
+        """Add sources of any kind (profile pages, BibTeX, arXiv Atom, OpenAlex, DBLP XML), merged
+        with what the store holds, in one transaction.
+
+        >>> g.add(["refs.bib", "arxiv-answer.atom"])                      # doctest: +SKIP
+        """
+        from kg.builder import build_sources
+
+        self.last_build = build_sources(sources, store=self.store, as_of=_date(as_of), base_iri=base_iri,
+                                        strict=strict, format=format)
+        return self.last_build
+
+    def remove(self, sources: Sequence[str | Path], *, base_iri: str = DEFAULT_BASE_IRI) -> BuildReport:
+        """Remove sources (by file name): exactly the facts only they gave, in one transaction.
+
+        >>> g.remove(["refs.bib"])                                        # doctest: +SKIP
+        """
+        from kg.builder import remove_sources
+
+        self.last_build = remove_sources(sources, store=self.store, base_iri=base_iri)
+        return self.last_build
+
+    def doctor(self) -> Diagnosis:
+        """Likely duplicate people and titles that were not merged, and conflicts between sources.
+
+        >>> [d.reason for d in g.doctor().people]                         # doctest: +SKIP
+        ['same name']
+        """
+        from kg.doctor import diagnose
+
+        return diagnose(self.store)
+
     def query(self, name_or_sparql: str | Path, *, engine: str = "oxigraph", limit: int | None = None,
               **params: Any) -> QueryResult:
         """Run a library query by name (``"coauthors"``), a ``.rq`` file or SPARQL text.
@@ -92,14 +126,14 @@ class KnowledgeGraph:
         return store_counts(self.store)
 
     def validate(self) -> ValidationResult:
-        """Check every committed graph against ``ontology/shapes.ttl``.
+        """Check the union of the source graphs (with the ontology) against ``ontology/shapes.ttl``.
 
         >>> g.validate().conforms                                       # doctest: +SKIP
         True
         """
-        from kg.validate import validate_triples
+        from kg.validate import validate_store
 
-        return validate_triples(self.store.quads())
+        return validate_store(self.store)
 
     def graph(self) -> rdflib.Dataset:
         """An rdflib ``Dataset`` copy of the committed graphs, for interop with rdflib tools.
@@ -223,17 +257,19 @@ class KnowledgeGraph:
 def open(store: StoreLike = DEFAULT_STORE, *, read_only: bool = False) -> KnowledgeGraph:
     """Open an existing store folder (``read_only=True`` lets many processes read at once).
 
+    Never creates a store: a missing folder, or one without a store, raises
+    :class:`~kg.store.NoStoreError`; read-only, a store no source was built into raises
+    :class:`~kg.store.EmptyStoreError` (there is nothing to read; open it writable to build).
+
     >>> g = kg.open("kg-store", read_only=True)                     # doctest: +SKIP
     >>> g.stats()["papers"]                                         # doctest: +SKIP
     50
     """
     if isinstance(store, KGStore):
         return KnowledgeGraph(store)
-    if store is not None and not Path(store).is_dir():
-        from kg.store import StoreError
-
-        raise StoreError(f"no store at {store} (build one with kg.build or `kg build`)")
-    return KnowledgeGraph(KGStore(store, read_only=read_only))
+    if store is None:
+        return KnowledgeGraph(KGStore())
+    return KnowledgeGraph(open_existing_store(store, read_only=read_only, need_source=read_only))
 
 
 def build(sources: Sequence[str | Path], store: StoreLike = DEFAULT_STORE, *,
@@ -248,7 +284,8 @@ def build(sources: Sequence[str | Path], store: StoreLike = DEFAULT_STORE, *,
     >>> g.stats()["papers"]
     50
     """
-    kg_store = store if isinstance(store, KGStore) else KGStore(store)
-    handle = KnowledgeGraph(kg_store)
-    handle.build(sources, as_of=as_of, base_iri=base_iri, strict=strict, force=force)
+    folder = None if isinstance(store, KGStore) else store
+    with remove_new_store_on_failure(folder):  # a failed build into a new folder leaves none behind
+        handle = KnowledgeGraph(store if isinstance(store, KGStore) else KGStore(store))
+        handle.build(sources, as_of=as_of, base_iri=base_iri, strict=strict, force=force)
     return handle

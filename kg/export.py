@@ -101,6 +101,14 @@ def resolve_graph(store: KGStore, graph: str | ox.NamedNode) -> ox.NamedNode:
     raise ExportError(f"no graph {graph!r} in the store; its graphs are: {known}")
 
 
+def merged_graphs(store: KGStore, format: str, graph: str | ox.NamedNode | None = None) -> list[ox.NamedNode]:
+    """The named graphs an export would merge into one nameless graph (none for a dataset format
+    or a one-graph export): ``ttl``, ``nt`` and ``xml`` hold triples, not graph names."""
+    if graph is not None or get_format(format).dataset:
+        return []
+    return store.graphs()
+
+
 def _has_default_graph(store: KGStore) -> bool:
     return any(True for _ in store.ox.quads_for_pattern(None, None, None, ox.DefaultGraph()))
 

@@ -162,7 +162,9 @@ class Paper(_Record):
         positions = [a.position for a in self.authors if a.position is not None]
         if positions != list(range(1, len(positions) + 1)):
             raise ValueError(f"author positions must be 1..n in order, got {positions}")
-        keys = [a.name_key for a in self.authors]
+        # Two authors may share a name when an identifier tells them apart (two DBLP homonyms,
+        # 'Wei Li 0002' and 'Wei Li 0005', on one paper); otherwise it is one author listed twice.
+        keys = [(a.name_key, a.dblp_name or a.orcid or a.openalex_id) for a in self.authors]
         if len(set(keys)) != len(keys):
             raise ValueError("the same author appears twice in one paper")
         return self

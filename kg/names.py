@@ -31,6 +31,19 @@ def name_key(name: str) -> str:
     return fold(name)
 
 
+_WORDS = re.compile(r"[^\W\d_]+")
+
+
+def is_initials_only(name: str) -> bool:
+    """True when every given name is an initial ("C. Wu", "J R R Tolkien"): too weak to match on.
+
+    >>> is_initials_only("C. Wu"), is_initials_only("Chuhan Wu"), is_initials_only("Wu")
+    (True, False, False)
+    """
+    words = _WORDS.findall(fold(name))
+    return len(words) >= 2 and all(len(w) == 1 for w in words[:-1])
+
+
 def title_key(title: str) -> str:
     """The matching key of a title: folded like names, punctuation dropped.
 

@@ -1,7 +1,7 @@
 """Where the shipped ontology and query files are.
 
-In a source checkout (and an editable install) they are the top-level ``ontology/`` and
-``queries/`` folders; a wheel carries them inside the package as ``kg/_data/...``.
+In a source checkout (and an editable install) they are the top-level ``ontology/``,
+``queries/`` and ``examples/`` folders; a wheel carries them inside the package as ``kg/_data/...``.
 """
 
 from __future__ import annotations
@@ -26,3 +26,8 @@ def ontology_dir() -> Path:
 def queries_dir() -> Path:
     """The folder with the SPARQL query library (``*.rq``)."""
     return _find("queries")
+
+
+def examples_dir() -> Path:
+    """The folder of bundled example sources (``profiles/chuhan-wu.txt``)."""
+    return _find("examples")

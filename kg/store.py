@@ -24,7 +24,10 @@ graph cost minutes and gigabytes.  Numbers and costs: ``benchmarks/README.md``.
 from __future__ import annotations
 
 import contextlib
+import gc
+import shlex
 import shutil
+import traceback
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -34,7 +37,8 @@ from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
-from kg.rdf.namespaces import PREFIXES
+from kg.archive import SourceArchive
+from kg.rdf.namespaces import ONTOLOGY_GRAPH, PREFIXES
 
 if TYPE_CHECKING:
     import rdflib
@@ -61,6 +65,42 @@ _COUNT_GRAPHS = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROU
 
 class StoreError(Exception):
     """The store cannot be opened or written as asked."""
+
+
+class NoStoreError(StoreError):
+    """There is no store at the path: no such folder, a file, or a folder without a database."""
+
+
+class EmptyStoreError(StoreError):
+    """The store exists but holds no built source (nothing to read)."""
+
+
+def _build_hint(path: Path) -> str:
+    return f"build one with `kg build SOURCES --store {shlex.quote(str(path))}`"
+
+
+def _check_store_folder(path: Path) -> None:
+    """Raise :class:`NoStoreError` unless ``path`` is a folder holding an Oxigraph database.
+
+    Looks only, never creates: Oxigraph's persistent format is RocksDB, whose ``CURRENT``
+    file (the pointer to the live manifest) every database has; without it, opening fails
+    with an IO error about ``CURRENT`` that tells a user nothing.
+    """
+    if not path.exists():
+        why = f"no such folder; {_build_hint(path)}"
+    elif not path.is_dir():
+        why = "it is a file, not a store folder; check the store path"
+    elif _is_database(path):
+        return
+    elif not any(path.iterdir()):
+        why = f"the folder is empty; {_build_hint(path)}"
+    else:
+        why = "the folder holds other files, no Oxigraph database; check the store path"
+    raise NoStoreError(f"no store at {path} ({why})")
+
+
+def _is_database(folder: Path) -> bool:
+    return (folder / "CURRENT").is_file()
 
 
 def _batches(quads: Iterable[ox.Quad], size: int) -> Iterator[list[ox.Quad]]:
@@ -114,16 +154,20 @@ class KGStore:
         self.path = Path(path) if path is not None else None
         self.read_only = read_only
         self._scratch: dict[ox.NamedNode, ox.Store] = {}  # open scratch stores, by staging graph
+        self.archive = SourceArchive(self.path)  # copies of the sources the graphs were built from
         try:
             if self.path is None:
                 self.ox = ox.Store()
             elif read_only:
-                if not self.path.is_dir():
-                    raise StoreError(f"no store at {self.path} (run `kg build` first)")
+                _check_store_folder(self.path)  # a read must never create a store
                 self.ox = ox.Store.read_only(str(self.path))
             else:
                 if self.path.exists() and not self.path.is_dir():
                     raise StoreError(f"cannot open the store at {self.path}: it is a file, not a folder")
+                if self.path.is_dir() and not _is_database(self.path) and any(self.path.iterdir()):
+                    # A typo such as --store examples/ would scatter database files among the user's.
+                    raise StoreError(f"cannot make a store in {self.path}: the folder holds other files; "
+                                     "choose a new or an empty folder")
                 self.path.mkdir(parents=True, exist_ok=True)
                 self.ox = ox.Store(str(self.path))
         except OSError as e:
@@ -138,6 +182,7 @@ class KGStore:
         """
         view = cls.__new__(cls)
         view.path, view.read_only, view.ox, view._scratch = None, True, store, {}
+        view.archive = SourceArchive(None)
         return view
 
     def __repr__(self) -> str:
@@ -151,6 +196,13 @@ class KGStore:
         names = [g for g in self.ox.named_graphs()
                  if isinstance(g, ox.NamedNode) and not is_staging(g) and g != CATALOG and g not in hidden]
         return sorted(names, key=lambda g: g.value)
+
+    def data_graphs(self) -> list[ox.NamedNode]:
+        """The committed graphs besides the shipped ontology's: what builds (or a user) loaded.
+
+        Empty for a new store, one whose first build failed, or one whose sources were all removed.
+        """
+        return [g for g in self.graphs() if g != ONTOLOGY_GRAPH]
 
     def _loading(self) -> list[ox.NamedNode]:
         """Graphs marked as being loaded for the first time (invisible until committed)."""
@@ -452,3 +504,72 @@ class KGStore:
 def open_store(path: str | Path | None = None, *, read_only: bool = True) -> KGStore:
     """Open a store folder (read-only by default, so many readers can share it)."""
     return KGStore(path if path is not None else DEFAULT_STORE, read_only=read_only)
+
+
+def open_existing_store(path: str | Path = DEFAULT_STORE, *, read_only: bool = True,
+                        need_source: bool = True) -> KGStore:
+    """Open the store in ``path``, which must already exist: never creates a folder or a database.
+
+    Every command that reads a store (or changes one that must be there) opens it through
+    this, so a typo in ``--store`` is an error naming the folder and ``kg build``, never an
+    empty answer from a store made up on the spot.  Raises :class:`NoStoreError` when there
+    is no store at ``path``, and :class:`EmptyStoreError` when ``need_source`` and no source
+    was built into it, or all were removed (only the ontology graph is left).
+    """
+    p = Path(path)
+    _check_store_folder(p)
+    store = KGStore(p, read_only=read_only)
+    if need_source and not store.data_graphs():
+        raise EmptyStoreError(f"the store at {p} is empty: no source was built into it; {_build_hint(p)}")
+    return store
+
+
+def _first_missing(path: Path) -> Path | None:
+    """The topmost folder that creating ``path`` (with its parents) would create, if any."""
+    top = None
+    while not path.exists() and not path.is_symlink():
+        top = path
+        if path.parent == path:
+            break
+        path = path.parent
+    return top
+
+
+@dataclass
+class NewStore:
+    """What :func:`remove_new_store_on_failure` did; :meth:`outcome` says it in words."""
+
+    created: Path | None  #: the topmost folder the write creates (None: the store already existed)
+    removed: bool = False
+    left: str | None = None  #: why a folder the failed write created could not be removed
+
+    def outcome(self, existing: str = "the store is unchanged") -> str:
+        """What a failed write left on disk, for its error message (``existing``: a store that was there)."""
+        if self.left is not None:
+            return f"the new store folder {self.created} was left behind: {self.left}"
+        return "nothing was written" if self.created is not None else existing
+
+
+@contextlib.contextmanager
+def remove_new_store_on_failure(path: str | Path | None) -> Iterator[NewStore]:
+    """Remove the store folder (and parents) a failed block created: a failed build leaves nothing.
+
+    A store that existed before is left to the store's own all-or-nothing commit.  ``None``
+    (an in-memory store) does nothing.  On any failure (Ctrl-C included) the folder goes
+    before the exception goes on; if it cannot be removed, :attr:`NewStore.left` says why.
+    """
+    state = NewStore(_first_missing(Path(path)) if path is not None else None)
+    try:
+        yield state
+    except BaseException as e:
+        if state.created is not None and state.created.exists():
+            # The finished frames of the failed build still hold the open store; clear them
+            # and collect, so Oxigraph closes its files before they are removed.
+            traceback.clear_frames(e.__traceback__)
+            gc.collect()
+            try:
+                shutil.rmtree(state.created)
+                state.removed = True
+            except OSError as oe:
+                state.left = oe.strerror or str(oe)
+        raise

@@ -16,7 +16,8 @@ whole-graph report: every possible focus node (a subject, or an object of
 ``dcterms:subject``) is owned by some batch, and no verdict reads beyond what its batch has.
 
 What a verdict on a focus node ``f`` can read, in ``G`` = the graph plus the ontology
-(``tests/test_validate_batched.py`` checks that shapes.ttl still has only these features):
+(``tests/test_validate_batched.py`` checks that the shapes still have only these features;
+the shapes are shapes.ttl without its SHACL Core forms, :func:`shapes_graph`):
 
 * *whether* ``f`` is a target: ``sh:targetClass`` reads ``f``'s ``rdf:type`` and
   ``rdfs:subClassOf`` (every ``rdfs:subClassOf`` triple goes to every batch);
@@ -33,8 +34,9 @@ What a verdict on a focus node ``f`` can read, in ``G`` = the graph plus the ont
   ``pro:relatesToDocument``) and ``^kg:proposes`` (ProposedArtifactShape).  ``sh:class`` on
   a value reads the value's ``rdf:type``; ``sh:node kgsh:BuildActivityShape`` (from
   SourceGraphShape) reads the activity's triples and the ``rdf:type`` of its agents: three
-  steps, the deepest anything goes.  Datatype, count, pattern, ``sh:in``, ``sh:hasValue``
-  and ``sh:or`` read only those values.
+  steps, the deepest anything goes.  Datatype, count, pattern, ``sh:in``, ``sh:hasValue``,
+  ``sh:or`` and the qualified counts on ``dcterms:issued`` (one date, one year: a value shape
+  of ``sh:datatype`` only) read only those values.
 * SPARQL constraints (unique and gap-free positions, primary category among the subjects):
   ``f``'s authorships and their positions, ``f``'s subjects: two steps forward.
 
@@ -66,7 +68,7 @@ import rdflib.collection
 from rdflib.namespace import RDF, SH, XSD
 
 from kg.rdf.convert import to_ox_term, to_rdflib_graph, to_rdflib_term
-from kg.rdf.namespaces import DCTERMS, DEFAULT_BASE_IRI, FABIO, KG, PREFIXES
+from kg.rdf.namespaces import DCTERMS, DEFAULT_BASE_IRI, FABIO, KG, ONTOLOGY_GRAPH, PREFIXES
 from kg.rdf.namespaces import RDF as OX_RDF
 from kg.rdf.namespaces import RDFS as OX_RDFS
 from kg.resources import ontology_dir
@@ -119,11 +121,36 @@ class ValidationResult:
     results: tuple[Violation, ...] = field(default=())
 
 
+#: Marks a SHACL Core restatement of a SHACL-AF shape in shapes.ttl (for validators without SHACL-AF).
+CORE_FORM_OF = rdflib.URIRef("https://w3id.org/scholarly-kg/shapes#coreFormOf")
+
+
+def _drop_core_forms(g: rdflib.Graph) -> rdflib.Graph:
+    """Remove the shapes marked ``kgsh:coreFormOf``, with the blank nodes only they use.
+
+    They restate the SHACL-AF shapes, which run here and name the nodes at fault; running
+    both would report each fault twice.
+    """
+    todo = list(g.subjects(CORE_FORM_OF, None))
+    seen: set[rdflib.term.Node] = set()
+    while todo:
+        node = todo.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        for _, p, o in list(g.triples((node, None, None))):
+            g.remove((node, p, o))
+            if isinstance(o, rdflib.BNode):
+                todo.append(o)
+    return g
+
+
 @lru_cache(maxsize=1)
 def shapes_graph() -> rdflib.Graph:
+    """The shapes ``kg`` validates with: shapes.ttl without its SHACL Core forms (see there)."""
     g = rdflib.Graph()
     g.parse(ontology_dir() / "shapes.ttl", format="turtle")
-    return g
+    return _drop_core_forms(g)
 
 
 @lru_cache(maxsize=1)
@@ -250,7 +277,7 @@ class _DataGraph(rdflib.Graph):
 
 def _with_ontology() -> rdflib.Graph:
     # The ontology is added to the data directly: pyshacl's own ``ont_graph`` mixing clones
-    # nodes recursively and never finishes on the taxonomy's skos:exactMatch cycles.
+    # nodes recursively and never finishes on the taxonomy's skos:related cycles.
     data = _DataGraph()
     for t in ontology_graph():
         data.add(t)
@@ -299,7 +326,7 @@ def _ontology_store() -> ox.Store:
 class _Neighbourhoods:
     """Triple lookups in the graph ``G`` = one graph of an Oxigraph store + the ontology."""
 
-    def __init__(self, data: ox.Store, graph: ox.NamedNode | ox.DefaultGraph) -> None:
+    def __init__(self, data: ox.Store, graph: ox.NamedNode | ox.DefaultGraph | None) -> None:
         self.sources = ((data, graph), (_ontology_store(), ox.DefaultGraph()))
         self.data, self.graph = data, graph
 
@@ -427,10 +454,12 @@ def _validate_batch(look: _Neighbourhoods, owned: Iterable[ox.Term],
     return {v for focus, v in pairs if focus in mine}, len(data)
 
 
-def validate_store_graph(store: KGStore | ox.Store, graph: ox.NamedNode | ox.DefaultGraph, *,
+def validate_store_graph(store: KGStore | ox.Store, graph: ox.NamedNode | ox.DefaultGraph | None, *,
                          batch_papers: int = BATCH_PAPERS, batch_nodes: int = BATCH_NODES,
                          on_batch: Callable[[int], None] | None = None) -> ValidationResult:
     """Validate one graph of a store in batches; the same result as :func:`validate_triples`.
+
+    ``graph=None`` validates the union of all the store's graphs (each triple in one of them).
 
     pyshacl needs the data in an rdflib graph (about 1.3 KB per triple), so a whole big
     source cannot be checked at once.  Here ``batch_papers`` papers at a time go to pyshacl,
@@ -463,7 +492,22 @@ def validate_store_graph(store: KGStore | ox.Store, graph: ox.NamedNode | ox.Def
     return _result(not any(v.severity == "Violation" for v in results_sorted), results_sorted)
 
 
-def check_store_graph(store: KGStore | ox.Store, graph: ox.NamedNode | ox.DefaultGraph, *,
+def validate_store(store: KGStore, graphs: Iterable[ox.NamedNode] | None = None) -> ValidationResult:
+    """Validate the union of a store's source graphs (or of the ``graphs`` given) with the ontology.
+
+    The union, as queries see it: entity resolution keeps each fact in the graph of the source
+    that supplies it and in no other, so one graph alone may lean on another (a person's type
+    is stated once, in the first source that names them).  Checked in batches of papers.
+    """
+    chosen = list(graphs) if graphs is not None else [g for g in store.graphs() if g != ONTOLOGY_GRAPH]
+    union = ox.Store()
+    for g in chosen:
+        for batch in _chunks(store.quads(g), BATCH_NODES):
+            union.bulk_extend([ox.Quad(q.subject, q.predicate, q.object) for q in batch])
+    return validate_store_graph(union, ox.DefaultGraph())
+
+
+def check_store_graph(store: KGStore | ox.Store, graph: ox.NamedNode | ox.DefaultGraph | None, *,
                       batch_papers: int = BATCH_PAPERS, batch_nodes: int = BATCH_NODES) -> None:
     """Raise :class:`ShapeViolation` unless the graph conforms (validated in batches)."""
     result = validate_store_graph(store, graph, batch_papers=batch_papers, batch_nodes=batch_nodes)

@@ -31,6 +31,15 @@ AS_OF = dt.date(2026, 11, 26)
 OWNER = "Chuhan Wu"
 
 
+def billion_laughs_doctype(root: str, levels: int = 9) -> str:
+    """An XML DOCTYPE declaring the classic entity bomb: ``&lol{levels};`` expands to 10**levels 'lol's."""
+    lines = [f"<!DOCTYPE {root} [", ' <!ENTITY lol "lol">']
+    for k in range(1, levels + 1):
+        ref = f"&lol{k - 1 if k > 1 else ''};"
+        lines.append(f' <!ENTITY lol{k} "{ref * 10}">')
+    return "\n".join([*lines, "]>"])
+
+
 def need(program: str, why: str = "") -> str:
     """Path of an outside program; skip (locally) or fail (CI) when it is missing."""
     path = shutil.which(program) or (program if Path(program).exists() else None)

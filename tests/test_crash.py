@@ -40,7 +40,9 @@ def synthetic_page(papers: int, *, owner: str = OWNER, variant: str = "") -> str
 
 DRIVER = textwrap.dedent("""
     import datetime as dt, sys
+    import kg.builder
     from kg.builder import build_sources
+    kg.builder.IN_MEMORY_PAPERS = 0  # the scratch store on disk, so a kill can leave it behind
     seen = 0
     def progress(n):
         global seen
@@ -87,18 +89,20 @@ def test_an_interrupted_build_leaves_the_previous_graphs(tmp_path: Path, sig: si
 
     after = _state(store_path)
     assert after == before  # byte-identical content, same graphs, same answers
-    leftovers = KGStore(store_path, read_only=True).staging_graphs()
+    # The build was mapping into its scratch store (nothing staged in the store yet)
+    assert KGStore(store_path, read_only=True).staging_graphs() == []
+    scratch = list(store_path.glob("kg-build-*"))
     if sig == signal.SIGINT:
-        assert leftovers == []  # Ctrl-C cleans up on the way out
+        assert scratch == []  # Ctrl-C cleans up on the way out
     else:
-        assert len(leftovers) == 1  # kill -9 leaves one orphan, invisible to queries
+        assert len(scratch) == 1  # kill -9 leaves its scratch store, invisible to queries
 
     # a later build succeeds and removes the orphan
     target.write_text(synthetic_page(40, variant=" v2"), encoding="utf-8")
     report = build_sources([target], store=store_path, as_of=AS_OF, validate=False)
     assert report.sources[0].papers == len(read_profile(target, as_of=AS_OF).papers) == 40
     store = KGStore(store_path, read_only=True)
-    assert store.staging_graphs() == []
+    assert store.staging_graphs() == [] and list(store_path.glob("kg-build-*")) == []
     assert CATALOG not in list(store.ox.named_graphs())
     papers = int(next(iter(store.query(
         "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p a fabio:ResearchPaper }")))["n"].value)

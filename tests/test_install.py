@@ -22,7 +22,7 @@ from conftest import AS_OF, ROOT, SEED
 from kg.extract import read_profile
 
 pytestmark = pytest.mark.slow
-SHIPPED = ("ontology", "queries")
+SHIPPED = ("ontology", "queries", "examples")
 
 
 def _run(*cmd: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -72,13 +72,15 @@ def test_kg_build_works_from_the_installed_package(installed: tuple[Path, Path],
     page = run / SEED.name
     shutil.copy(SEED, page)
     where = _run(venv / "bin" / "python", "-c",
-                 "import kg, kg.resources as r; "
-                 "print(kg.__file__); print(r.ontology_dir()); print(r.queries_dir())",
+                 "import kg, kg.examples, kg.resources as r; "
+                 "print(kg.__file__); print(r.ontology_dir()); print(r.queries_dir()); "
+                 "print(kg.examples.path('chuhan-wu'))",
                  cwd=run).stdout.split()
     package = Path(where[0]).parent
     assert venv in package.parents and ROOT not in package.parents
     assert Path(where[1]) == package / "_data" / "ontology" and (Path(where[1]) / "shapes.ttl").is_file()
     assert Path(where[2]) == package / "_data" / "queries" and any(Path(where[2]).glob("*.rq"))
+    assert Path(where[3]) == package / "_data" / "examples" / "profiles" / SEED.name
 
     r = _run(venv / "bin" / "kg", "build", page.name, "--as-of", AS_OF.isoformat(), "--store", "store",
              cwd=run)

@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -125,7 +126,7 @@ def _outward_address() -> str | None:
 
 def test_bound_to_loopback_only(server: OxigraphServer) -> None:
     assert _listening(server.port) == ["127.0.0.1"]
-    assert server.backend_port != server.port and _listening(server.backend_port) == ["127.0.0.1"]
+    assert server.isolated and _listening(server.backend_port) == []  # the server's port is not ours
     outward = _outward_address()
     if outward and not outward.startswith("127."):
         with pytest.raises(OSError), socket.create_connection((outward, server.port), timeout=2):
@@ -196,9 +197,19 @@ def one_short(seed_store: KGStore, seed_records: ProfileRecords) -> Iterator[Oxi
         yield srv
 
 
-def _get(srv: OxigraphServer, query: str, accept: str, port: int | None = None) -> requests.Response:
-    url = f"http://127.0.0.1:{port}/query" if port else srv.query_url
-    return requests.get(url, params={"query": query}, headers={"Accept": accept}, timeout=30)
+def _get(srv: OxigraphServer, query: str, accept: str) -> requests.Response:
+    return requests.get(srv.query_url, params={"query": query}, headers={"Accept": accept}, timeout=30)
+
+
+def _direct(srv: OxigraphServer, query: str, accept: str) -> tuple[bytes, str]:
+    """The Oxigraph server's own answer (body, Content-Type), fetched past the guard."""
+    conn = srv.backend_connection()
+    try:
+        conn.request("GET", "/query?" + urllib.parse.urlencode({"query": query}), headers={"Accept": accept})
+        response = conn.getresponse()
+        return response.read(), response.getheader("Content-Type") or ""
+    finally:
+        conn.close()
 
 
 @pytest.mark.parametrize("accept", sorted(LIMIT_FORMATS))
@@ -209,8 +220,8 @@ def test_result_limit_select(exact: OxigraphServer, one_short: OxigraphServer, s
     assert fits.status_code == 200 and fits.headers["content-type"].startswith(accept)
     assert LIMIT_FORMATS[accept](fits.content) == n
     # Relayed untouched: the same bytes and type as the Oxigraph server behind the guard gives.
-    direct = _get(exact, PAPERS, accept, port=exact.backend_port)
-    assert fits.content == direct.content and fits.headers["content-type"] == direct.headers["content-type"]
+    content, content_type = _direct(exact, PAPERS, accept)
+    assert fits.content == content and fits.headers["content-type"] == content_type
     refused = _get(one_short, PAPERS, accept)
     assert refused.status_code == 500
     assert refused.headers["content-type"].startswith("text/plain")
@@ -300,12 +311,13 @@ def test_max_results_must_be_positive(seed_store: KGStore) -> None:
         OxigraphServer(seed_store, max_results=0)
 
 
-def _start_cli(copy: Path, port: int, *extra: str) -> tuple[subprocess.Popen[bytes], str]:
+def _start_cli(copy: Path, port: int, *extra: str,
+               env: dict[str, str] | None = None) -> tuple[subprocess.Popen[bytes], str]:
     """Run ``kg serve`` in its own process; returns it and its output up to the "serving" line."""
     proc = subprocess.Popen([sys.executable, "-m", "kg", "serve", "--store", str(copy), "--port", str(port),
                              *extra],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            env={**os.environ, "COLUMNS": "300", "PYTHONUNBUFFERED": "1"})
+                            env={**os.environ, "COLUMNS": "300", "PYTHONUNBUFFERED": "1", **(env or {})})
     assert proc.stdout is not None
     seen, deadline = b"", time.monotonic() + 60
     while b"serving" not in seen:
@@ -387,3 +399,56 @@ def test_cli_serve_without_result_limit(seed_store: KGStore, tmp_path: Path) -> 
         proc.send_signal(signal.SIGINT)
         out, _ = proc.communicate(timeout=30)
     assert proc.returncode == 0, out
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT])
+def test_cli_serve_stopped_by_a_signal_leaves_no_snapshot(seed_store: KGStore, tmp_path: Path,
+                                                           sig: signal.Signals) -> None:
+    """``kill`` (SIGTERM) and a closed terminal (SIGHUP) clean up like Ctrl-C: no /tmp/kg-serve-* left."""
+    copy, tmp = tmp_path / "store", tmp_path / "tmp"
+    seed_store.ox.backup(str(copy))
+    tmp.mkdir()
+    port = free_port()
+    proc, _ = _start_cli(copy, port, env={"TMPDIR": str(tmp)})
+    try:
+        [snapshot] = list(tmp.glob("kg-serve-*"))
+        assert (snapshot / "store").is_dir()
+        children = _server_children(proc.pid)
+        assert len(children) == 1
+    finally:
+        proc.send_signal(sig)
+        out, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 0, out
+    assert list(tmp.iterdir()) == []
+    assert _listening(port) == [] and not _alive(children[0])
+
+
+def test_the_result_limit_cannot_be_bypassed(one_short: OxigraphServer, seed_store: KGStore) -> None:
+    """The Oxigraph server behind the guard lives in a network namespace of its own: no port of this
+    machine reaches it, so the guard (and its limit) is the only way in."""
+    assert one_short.isolated and one_short.process is not None
+    [server] = _server_children(one_short.process.pid)  # the namespace's helper runs the server
+    assert os.readlink(f"/proc/{server}/ns/net") != os.readlink("/proc/self/ns/net")
+    assert Path(f"/proc/{server}/cmdline").read_bytes().split(b"\0")[1] == b"serve-read-only"
+    # The port it listens on in its namespace is not listening here: a direct query is refused.
+    assert _listening(one_short.backend_port) == []
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", one_short.backend_port), timeout=2).close()
+    # Through the guard: the limit holds (one row short of the whole answer).
+    whole = requests.get(one_short.query_url, timeout=10, headers={"Accept": "text/csv"},
+                         params={"query": "SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }"})
+    assert whole.status_code == 500 and whole.text.startswith("Result too large")
+
+
+def test_without_user_namespaces_the_server_falls_back_to_loopback(seed_store: KGStore,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where Linux refuses a private network, the server listens on loopback (and says so)."""
+    import kg.remote.serve as serve
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise OSError("cannot make a private network namespace: [Errno 1] Operation not permitted")
+
+    monkeypatch.setattr(serve, "PrivateBackend", refused)
+    with OxigraphServer(seed_store, port=free_port(), timeout=10, max_results=3) as srv:
+        assert not srv.isolated and _listening(srv.backend_port) == ["127.0.0.1"]
+        assert _get(srv, PAPERS, "text/csv").status_code == 500  # the guard still limits its own port

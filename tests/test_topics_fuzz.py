@@ -12,11 +12,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from kg.builder import extra_quads
 from kg.models import Authorship, Paper, Profile, ProfileRecords, SourceInfo
-from kg.rdf.mapping import ProfileMapper
+from kg.rdf.iri import Minter
+from kg.resolve import resolve
 from kg.topics import default_matcher, extract_artifacts
 from kg.topics.artifacts import MAX_NAME
-from kg.topics.rdf import topic_quads
 
 WORDS = st.sampled_from(["we", "propose", "named", "(FL)", "Federated", "learning", "LLMs", "X-Net:",
                          "called", "A/B", "test", "(", ")", ".", "—", "e.g.", "CoT.", "ünïcode", "\u2013",
@@ -45,8 +46,8 @@ def test_topic_quads_accept_any_paper_text(title: str, abstract: str) -> None:
     records = ProfileRecords(
         source=SourceInfo(path="x.txt", name="x.txt", sha256="0" * 64),
         profile=Profile(name="A B", papers_listed=1, as_of=dt.date(2024, 1, 2)), papers=[paper])
-    quads = list(topic_quads(records, ProfileMapper(records)))
-    assert quads == list(topic_quads(records, ProfileMapper(records)))
+    quads = extra_quads(resolve([records]), Minter())
+    assert quads == extra_quads(resolve([records]), Minter())
 
 
 def test_long_adversarial_sentences_are_handled() -> None:

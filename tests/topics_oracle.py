@@ -2,7 +2,9 @@
 
 It shares no code with kg.topics: rdflib parses the vocabulary, and regular expressions
 (not spaCy) find labels, with the same documented rules (case-insensitive labels, exact
-short acronyms, longest match first, hidden labels only with another label of the concept).
+short acronyms, longest match first, hidden acronyms only with another label of the concept).
+It covers the matcher's literal mode (``TopicMatcher(generalise=False)``); the word-family,
+verb-object and acronym-definition rules are tested on their own in tests/test_topics_generalise.py.
 """
 
 from __future__ import annotations
@@ -56,8 +58,10 @@ def _patterns() -> list[tuple[re.Pattern[str], str, bool, int]]:
                 text = str(label).replace("\u2013", "-")
                 body = re.escape(text).replace(r"\-", r"\s*[-\u2013]\s*").replace(r"\ ", r"\s+")
                 flags = 0 if _acronym(text) else re.IGNORECASE
+                # the context rule binds hidden acronyms (FL); other hidden labels are generated variants
                 size = len(re.findall(r"\w+|[^\w\s]", text))  # tokens: words and punctuation marks
-                out.append((re.compile(rf"(?<![\w-]){body}(?![\w])", flags), c, hidden, size))
+                context = hidden and _acronym(text)
+                out.append((re.compile(rf"(?<![\w-]){body}(?![\w])", flags), c, context, size))
     return out
 
 

@@ -14,7 +14,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from kg.cli.app import app, console, fail, parse_date
+from kg.cli.app import app, console, fail, open_store_or_fail, parse_date
 from kg.store import DEFAULT_STORE, StoreError
 
 FORMATS = ("table", "csv", "json")
@@ -55,11 +55,8 @@ def _filters(since: int | None, until: int | None, topic: str | None, org: str |
 
 
 def _open(store: Path, *, write: bool = False) -> Any:
-    from kg.store import KGStore
-
-    if not Path(store).is_dir():
-        raise fail(f"no store at {store} (run `kg build` first)")
-    return KGStore(store, read_only=not write)
+    # A missing or empty store is an error naming `kg build`, and reading creates nothing.
+    return open_store_or_fail(store, read_only=not write)
 
 
 def _check_format(fmt: str) -> None:

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.text import Text
+
+if TYPE_CHECKING:
+    from kg.store import KGStore
 
 app = typer.Typer(
     name="kg",
@@ -34,3 +39,18 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     # Text, not markup: messages quote user input, which must never be read as rich markup.
     err.print(Text.assemble(("error: ", "bold red"), message))
     return typer.Exit(code)
+
+
+def open_store_or_fail(path: Path, *, read_only: bool = True, need_source: bool = True) -> KGStore:
+    """The existing store at ``path`` (see :func:`kg.store.open_existing_store`), or exit 1.
+
+    Every command that reads a store, or changes one that must already exist, opens it here:
+    a missing or empty store is an error naming the folder and ``kg build``, and nothing is
+    created on disk.
+    """
+    from kg.store import StoreError, open_existing_store
+
+    try:
+        return open_existing_store(path, read_only=read_only, need_source=need_source)
+    except StoreError as e:
+        raise fail(str(e)) from None

@@ -2,24 +2,93 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from kg.builder import BuildError, build_sources, store_counts
-from kg.cli.app import app, console, err, fail, parse_date
+from kg.builder import BuildError, BuildReport, build_sources, store_counts
+from kg.cli.app import app, console, err, fail, open_store_or_fail, parse_date
+from kg.cli.sources import SOURCES_HELP, expand_sources
 from kg.rdf.namespaces import DEFAULT_BASE_IRI
-from kg.store import DEFAULT_STORE, KGStore, StoreError
+from kg.store import DEFAULT_STORE, StoreError, remove_new_store_on_failure
 from kg.validate import ShapeViolation
 
 STORE_OPTION = typer.Option(DEFAULT_STORE, "--store", "-s", help="Store folder (embedded Oxigraph).")
 
 
+def print_build_report(report: BuildReport, command: str = "build") -> None:
+    """The per-source table and the store's totals (shared by build, add and remove)."""
+    for p in report.problems:
+        err.print(str(p), highlight=False, markup=False)
+    for c in report.conflicts:
+        err.print(f"warning: {c}", highlight=False, markup=False)
+    table = Table(title=f"kg {command} → {report.store}", show_header=True)
+    for col in ("source", "papers", "skipped blocks", "triples", "status"):
+        table.add_column(col, justify="right" if col in {"papers", "skipped blocks", "triples"} else "left")
+    for s in report.sources:
+        table.add_row(Path(s.path).name, str(s.papers), str(s.skipped_blocks), str(s.triples), s.status)
+    console.print(table)
+    c = report.counts
+    merged = (f" · merges {report.merges} · conflicts {len(report.conflicts)}"
+              if report.merges or report.conflicts else "")
+    # Two short lines rather than one that an 80-column terminal wraps at a random word.
+    console.print(
+        f"papers {c['papers']} · people {c['people']} · organizations {c['organizations']} · "
+        f"topics {c['topics']} · repositories {c['repositories']} ·\n"
+        f"triples {c['triples']} · skipped blocks {sum(s.skipped_blocks for s in report.sources)}{merged} · "
+        f"{report.seconds:.2f} s",
+        highlight=False,
+    )
+
+
+def run_build(call: Callable[..., BuildReport], *, new_store: Path | None = None) -> BuildReport:
+    """Run a build (build, add, remove) with a progress bar; every refusal is one clear error.
+
+    ``new_store``: the store folder of a build that may create it; if the build fails, a folder
+    it created is removed (the error says "nothing was written", or what was left).
+    """
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=err, transient=True) as progress:
+        task = progress.add_task("reading", total=None)
+
+        def on_source(path: str, papers: int) -> None:
+            if path:
+                progress.update(task, description=f"reading {Path(path).name}")
+            else:  # every source read: resolving and mapping them all
+                progress.update(task, description="resolving and mapping", total=papers, completed=0)
+
+        guard = remove_new_store_on_failure(new_store)
+        try:
+            with guard as written:
+                return call(on_source, lambda n: progress.advance(task, n))
+        except KeyboardInterrupt:
+            raise fail(f"interrupted; {written.outcome()}", code=130) from None
+        except ValueError as e:  # e.g. an invalid --base-iri
+            raise fail(f"{e} ({written.outcome()})") from None
+        except BuildError as e:
+            for p in e.problems:
+                err.print(str(p), highlight=False, markup=False)
+            raise fail(f"{e} ({written.outcome('nothing was written')})") from None
+        except ShapeViolation as e:
+            err.print(e.report, highlight=False, markup=False)
+            raise fail(f"the built graph does not conform to the shapes ({e.count} violations); "
+                       f"{written.outcome()}") from None
+        except StoreError as e:
+            raise fail(f"{e} ({written.outcome()})") from None
+
+
+FORMAT_OPTION = typer.Option(None, "--format", help="Read every source with this reader (default: by "
+                             "extension and content): profile, bibtex, arxiv, openalex, dblp.")
+
+
 @app.command()
 def build(
-    sources: list[Path] = typer.Argument(..., help="Profile pages (plain text) to read.", exists=False),
+    sources: list[Path] = typer.Argument(..., help="Sources to read: profile pages (.txt), BibTeX (.bib), "
+                                         "arXiv API answers (.atom/.xml), OpenAlex works (.json/.jsonl), "
+                                         f"DBLP XML (.xml). {SOURCES_HELP}", exists=False),
     store: Path = STORE_OPTION,
     as_of: str = typer.Option(None, "--as-of",
                               help="Capture date of the pages, YYYY-MM-DD (default: today)."),
@@ -28,76 +97,60 @@ def build(
     force: bool = typer.Option(False, "--force", help="Rebuild sources even when unchanged."),
     no_validate: bool = typer.Option(False, "--no-validate",
                                      help="Skip the SHACL check (big loads: pyshacl needs ~1.3 KB/triple)."),
+    format: str = FORMAT_OPTION,
 ) -> None:
-    """Build the knowledge graph of SOURCES into the store (each source in its own named graph)."""
+    """Build the knowledge graph of SOURCES into the store (each source in its own named graph).
+
+    Sources already in the store stay; all are resolved together (one node per paper and per
+    person across sources) and every change is committed at once.
+    """
     date = parse_date(as_of)
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=err, transient=True) as progress:
-        task = progress.add_task("reading", total=None)
-
-        def on_source(path: str, papers: int) -> None:
-            progress.update(task, description=f"building {Path(path).name}", total=papers, completed=0)
-
-        try:
-            report = build_sources(sources, store=store, as_of=date, base_iri=base_iri, strict=strict,
-                                   force=force, validate=not no_validate, on_source=on_source,
-                                   on_progress=lambda n: progress.advance(task, n))
-        except KeyboardInterrupt:
-            raise fail("interrupted; the store is unchanged", code=130) from None
-        except ValueError as e:  # e.g. an invalid --base-iri
-            raise fail(str(e)) from None
-        except BuildError as e:
-            for p in e.problems:
-                err.print(str(p), highlight=False, markup=False)
-            raise fail(f"{e} (nothing was written)") from None
-        except ShapeViolation as e:
-            err.print(e.report, highlight=False, markup=False)
-            raise fail(f"the built graph does not conform to the shapes ({e.count} violations); "
-                       "the store is unchanged") from None
-        except StoreError as e:
-            raise fail(str(e)) from None
-    for p in report.problems:
-        err.print(str(p), highlight=False, markup=False)
-    table = Table(title=f"kg build → {report.store}", show_header=True)
-    for col in ("source", "papers", "skipped blocks", "triples", "status"):
-        table.add_column(col, justify="right" if col in {"papers", "skipped blocks", "triples"} else "left")
-    for s in report.sources:
-        table.add_row(Path(s.path).name, str(s.papers), str(s.skipped_blocks), str(s.triples),
-                      "unchanged" if s.unchanged else "built")
-    console.print(table)
-    c = report.counts
-    console.print(
-        f"papers {c['papers']} · people {c['people']} · organizations {c['organizations']} · "
-        f"topics {c['topics']} · repositories {c['repositories']} · triples {c['triples']} · "
-        f"skipped blocks {sum(s.skipped_blocks for s in report.sources)} · {report.seconds:.2f} s",
-        highlight=False,
-    )
+    sources = expand_sources(sources, format=format)
+    report = run_build(lambda on_source, on_progress: build_sources(
+        sources, store=store, as_of=date, base_iri=base_iri, strict=strict, force=force,
+        validate=not no_validate, on_source=on_source, on_progress=on_progress, format=format),
+        new_store=store)
+    print_build_report(report)
 
 
 @app.command()
 def validate(
     store: Path = STORE_OPTION,
     file: Path = typer.Option(None, "--file", "-f", help="Validate an RDF file instead of the store."),
+    graph: str = typer.Option(None, "--graph", "-g",
+                              help="Validate only this named graph: its IRI or its source file name."),
 ) -> None:
-    """Validate the store (or an RDF file) against the SHACL shapes."""
+    """Validate the store (or one graph, or an RDF file) against the SHACL shapes.
+
+    The union of the source graphs is checked, as `kg build` checks it, together with the
+    ontology (kg.ttl and the arXiv taxonomy, where the categories it names are described).
+    With several sources, one graph alone may lean on another (each fact is kept once, in the
+    graph of the source that supplies it), so --graph is for stores of one source.
+    """
     import pyoxigraph as ox
 
-    from kg.validate import validate_triples
+    from kg.validate import validate_store, validate_triples
 
     if file is not None:
         try:
             triples = list(ox.parse(path=str(file)))  # format from the extension
         except (OSError, SyntaxError, ValueError) as e:
             raise fail(f"{file}: {e}") from None
+        result, checked = validate_triples(triples), len(triples)
     else:
+        from kg.export import ExportError, resolve_graph
+        from kg.rdf.namespaces import ONTOLOGY_GRAPH
+
         try:
-            kg_store = KGStore(store, read_only=True)
-        except StoreError as e:
+            kg_store = open_store_or_fail(store)
+            graphs = ([resolve_graph(kg_store, graph)] if graph is not None
+                      else [g for g in kg_store.graphs() if g != ONTOLOGY_GRAPH])
+        except (StoreError, ExportError) as e:
             raise fail(str(e)) from None
-        triples = list(kg_store.quads())
-    result = validate_triples(triples)
+        result = validate_store(kg_store, graphs)
+        checked = sum(kg_store.count(g) for g in graphs)
     if result.conforms:
-        console.print(f"conforms: {len(triples)} triples checked against ontology/shapes.ttl")
+        console.print(f"conforms: {checked} triples checked against ontology/shapes.ttl")
         return
     console.print(result.report, highlight=False, markup=False)
     raise fail(f"{result.violations} violations")
@@ -114,10 +167,7 @@ def stats(
     """
     from kg.void import curie, dataset_stats, void_turtle
 
-    try:
-        kg_store = KGStore(store, read_only=True)
-    except StoreError as e:
-        raise fail(str(e)) from None
+    kg_store = open_store_or_fail(store)
     if void:
         typer.echo(void_turtle(kg_store), nl=False)
         return
@@ -160,19 +210,24 @@ def export(
 
         if output is None or (format or "nq") not in {"nq", "nt"}:
             raise fail("--split-by-graph needs --format nq or nt and -o FOLDER")
+        kg_store = open_store_or_fail(store)
         try:
-            files = write_bulk_files(KGStore(store, read_only=True), output, format=format or "nq")
+            files = write_bulk_files(kg_store, output, format=format or "nq")
         except (BulkError, StoreError) as e:
             raise fail(str(e)) from None
         err.print(f"wrote {len(files)} files to {output}", highlight=False, markup=False)
         return
 
-    from kg.export import ExportError, export_to_path, get_format
+    from kg.export import ExportError, export_to_path, get_format, merged_graphs
     from kg.export import export as export_stream
 
     try:
         fmt = get_format(format or ("nq" if output is None else None), output)
-        kg_store = KGStore(store, read_only=True)
+        kg_store = open_store_or_fail(store)
+        if merged := merged_graphs(kg_store, fmt.name, graph):
+            err.print(f"warning: {fmt.name} has no named graphs: the store's {len(merged)} graphs are merged "
+                      "into one and their names dropped (nq, trig or jsonld keep them; --graph exports one)",
+                      highlight=False, markup=False)
         if output is None:
             export_stream(kg_store, sys.stdout.buffer, fmt.name, graph=graph, sort=sort)
             sys.stdout.buffer.flush()

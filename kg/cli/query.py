@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import sys
+import textwrap
 from pathlib import Path
 
 import typer
 from rich.table import Table
 from rich.text import Text
 
-from kg.cli.app import app, console, fail
+from kg.cli.app import app, console, fail, open_store_or_fail
 from kg.query.results import QueryResult
 from kg.store import DEFAULT_STORE, StoreError
 
@@ -44,19 +45,65 @@ def _print_list() -> None:
             console.print(Text("    note: " + note))
 
 
-def _table(result: QueryResult) -> Table:
+def _table(result: QueryResult, columns: list[str] | None = None) -> Table:
     from kg.query.results import display
 
+    columns = result.columns if columns is None else columns
     table = Table(show_header=True, header_style="bold")
     rows = result.rows
-    for c in result.columns:
+    for c in columns:
         numeric = bool(rows) and all(
             isinstance(r[c], int | float) and not isinstance(r[c], bool) for r in rows if r[c] is not None
         )
         table.add_column(c, overflow="fold", justify="right" if numeric else "left")
     for row in result.terms:
-        table.add_row(*(Text(display(row.get(c))) for c in result.columns))
+        table.add_row(*(Text(display(row.get(c))) for c in columns))
     return table
+
+
+def _note(text: str) -> None:
+    """A dim note wrapped at words to the terminal (rich would leave a trailing space per line)."""
+    lines = textwrap.wrap(text, width=max(console.width, 20), break_on_hyphens=False)
+    console.print(Text("\n".join(lines), style="dim"), soft_wrap=True)
+
+
+def _iri_columns(result: QueryResult, *, compact_only: bool) -> list[str]:
+    """Columns whose every bound value (at least one) is an IRI; ``compact_only``: one shown as a CURIE."""
+    from kg.query.results import display
+
+    out = []
+    for c in result.columns:
+        values = [t for row in result.terms if (t := row.get(c)) is not None]
+        if values and all(t.type == "uri" and (not compact_only or display(t) != t.value) for t in values):
+            out.append(c)
+    return out
+
+
+def fitted_table(result: QueryResult, width: int) -> tuple[Table, list[str]]:
+    """The result as a table that fits ``width`` columns, if hiding IRI columns gets it there.
+
+    IRIs are for machines (``--format csv/json`` keep them); folded over two lines each they
+    make a narrow terminal's table hard to read.  The graph's own identifiers (shown as
+    ``id:…`` CURIEs) go first, then other IRIs such as repository URLs; a table that still
+    does not fit is folded by rich.  Returns the table and the hidden columns.
+    """
+    def natural_width(table: Table) -> int:
+        # measured unbounded: a table measured within the terminal reports its squeezed width
+        return console.measure(table, options=console.options.update_width(1_000_000)).maximum
+
+    table, hidden = _table(result), []
+    for compact_only in (True, False):
+        if natural_width(table) <= width:
+            break
+        drop = _iri_columns(result, compact_only=compact_only)
+        keep = [c for c in result.columns if c not in drop]
+        if not drop or not keep or drop == hidden:  # never hide every column
+            continue
+        narrower = _table(result, keep)
+        # identifiers go whenever space is short; links only when that makes the table fit
+        if compact_only or natural_width(narrower) <= width:
+            table, hidden = narrower, drop
+    return table, hidden
 
 
 @app.command("query")
@@ -108,17 +155,21 @@ def query_command(
         if show:
             sys.stdout.write(query.text if query.text.endswith("\n") else query.text + "\n")
             return
-        eng = get_engine(store if endpoint is None else None, engine=engine, endpoint=endpoint)
+        # Only an existing store with a built source: a typo in --store is an error, not "no person".
+        eng = get_engine(open_store_or_fail(store) if endpoint is None else None, engine=engine,
+                         endpoint=endpoint)
         result = run(eng, query, limit=limit, **params)
     except (ParameterError, QueryError, QueryFileError, StoreError, ValueError) as e:
         raise fail(str(e)) from None
     if fmt == "table":
         if query.title:
             console.print(Text(query.title, style="bold"))
-        console.print(_table(result))
-        console.print(
-            Text(f"{len(result)} rows" + (f" · {n}" if (n := " ".join(query.notes)) else ""), style="dim")
-        )
+        table, hidden = fitted_table(result, console.width)
+        console.print(table)
+        _note(f"{len(result)} rows" + (f" · {n}" if (n := " ".join(query.notes)) else ""))
+        if hidden:
+            _note(f"not shown, to fit {console.width} columns: {', '.join(hidden)} "
+                  "(IRIs; --format csv or json has them)")
         return
     out = {"csv": result.to_csv, "tsv": result.to_tsv, "json": result.to_json, "md": result.to_markdown}[
         fmt

@@ -10,8 +10,8 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from kg.cli.app import app, console, err, fail
-from kg.store import DEFAULT_STORE, KGStore, StoreError
+from kg.cli.app import app, console, err, fail, open_store_or_fail
+from kg.store import DEFAULT_STORE
 
 PASSWORD_ENV = "KG_PASSWORD"
 
@@ -52,10 +52,7 @@ def push(
         password = os.environ.get(PASSWORD_ENV)
         if password is None:
             password = typer.prompt(f"password for {user}", hide_input=True, err=True)
-    try:
-        kg_store = KGStore(store, read_only=True)
-    except StoreError as e:
-        raise fail(str(e)) from None
+    kg_store = open_store_or_fail(store)
 
     def progress(graph: str, n: int) -> None:
         err.print(f"  sent {n} triples of {graph}", highlight=False, markup=False)
@@ -79,6 +76,10 @@ def push(
                   f"{report.seconds:.2f} s", highlight=False)
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
 @app.command()
 def serve(
     store: Path = typer.Option(DEFAULT_STORE, "--store", "-s", help="Store folder (embedded Oxigraph)."),
@@ -97,6 +98,10 @@ def serve(
     if host not in ("127.0.0.1", "localhost", "::1"):
         err.print(Text.assemble(("warning: ", "bold yellow"), f"binding {host}: anyone who can reach it can "
                                 "query the graph (no authentication)"))
+    # SIGTERM (kill, systemd, docker stop) and SIGHUP (closed terminal) stop the server like
+    # Ctrl-C does, so its snapshot folder (/tmp/kg-serve-*) is removed too.
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _interrupt)
     try:
         server = OxigraphServer(store, host=host, port=port, timeout=timeout,
                                 max_results=max_results or None).start()
@@ -104,6 +109,10 @@ def serve(
         raise fail(str(e)) from None
     except KeyboardInterrupt:  # stopped while starting; start() already stopped the server
         raise typer.Exit(130) from None
+    if max_results and not server.isolated:
+        err.print(Text.assemble(("warning: ", "bold yellow"),
+                                "no private network for the Oxigraph server here (user namespaces are off): "
+                                f"local processes can query 127.0.0.1:{server.backend_port} unlimited"))
     console.print(f"serving {store} read-only (a snapshot) at {server.url}/  ·  SPARQL endpoint "
                   f"{server.query_url}  ·  query time limit {timeout:g} s  ·  "
                   f"{f'at most {max_results:,} rows per answer' if max_results else 'no result limit'}  ·  "

@@ -8,8 +8,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from kg.cli.app import app, console, fail
-from kg.store import DEFAULT_STORE, KGStore, StoreError
+from kg.cli.app import app, console, fail, open_store_or_fail
+from kg.store import DEFAULT_STORE
 from kg.topics.profile import UnknownAuthor, candidate_keyphrases, topic_profile
 
 
@@ -21,10 +21,7 @@ def topics(
     candidates: bool = typer.Option(False, "--candidates", help="Show mined candidate keyphrases instead."),
 ) -> None:
     """Topic profile: each topic with its papers and first/last year (an author's, or the graph's)."""
-    try:
-        kg_store = KGStore(store, read_only=True)
-    except StoreError as e:
-        raise fail(str(e)) from None
+    kg_store = open_store_or_fail(store)
     if candidates:
         table = Table(title=f"candidate keyphrases → {escape(str(store))}")
         for col in ("keyphrase", "papers", "score"):

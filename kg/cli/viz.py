@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from kg.cli.app import app, console, fail
+from kg.cli.app import app, console, fail, open_store_or_fail
 from kg.store import DEFAULT_STORE, StoreError
 
 
@@ -35,15 +35,15 @@ def viz(
 ) -> None:
     """Draw the graph as an interactive HTML page that works offline, from a file."""
     from kg.analysis import AnalysisError
-    from kg.store import KGStore
     from kg.viz import viz as make
     from kg.viz import write_html
 
     out = output or Path(f"kg-{view}.html")
     if out.suffix.lower() not in {".html", ".htm"}:
         raise fail(f"{out}: the output file must end in .html")
+    kg_store = open_store_or_fail(store)  # before the page: no page of 0 nodes for a typo in --store
     try:
-        net = make(KGStore(store, read_only=True), view, focus=focus, hops=hops, since=since, until=until,
+        net = make(kg_store, view, focus=focus, hops=hops, since=since, until=until,
                    topic=topic, org=org, min_weight=min_weight, top=top, size_by=size_by, color_by=color_by)
         write_html(net, out)
     except (AnalysisError, StoreError) as e:

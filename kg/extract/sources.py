@@ -77,12 +77,15 @@ def detect(path: str | Path) -> Reader:
     except OSError as e:
         raise ExtractionError([Problem(file=str(p), line=0,
                                        message=f"cannot read the file: {e.strerror}")]) from None
+    # Content decides among the readers the extension allows, then among all (a DBLP export and
+    # an arXiv answer are both .xml); a file only its extension recognises still goes to that
+    # reader, which reports what is wrong with it line by line.
+    for candidates in (by_ext, readers()):
+        sniffed = [r for r in candidates if r.sniff(head)]
+        if sniffed:
+            return sniffed[0]
     if len(by_ext) == 1:
         return by_ext[0]
-    candidates = by_ext or list(readers())
-    sniffed = [r for r in candidates if r.sniff(head)]
-    if len(sniffed) >= 1:
-        return sniffed[0]
     raise ExtractionError([Problem(
         file=str(p), line=0, message="no reader recognises this file; name its format with --format "
         f"({', '.join(r.format for r in readers())})")])

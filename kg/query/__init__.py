@@ -23,7 +23,7 @@ from kg.query.library import Param, Query, QueryFileError, get_query, library, l
 from kg.query.params import ParameterError, bind
 from kg.query.remote import RemoteEngine
 from kg.query.results import QueryResult, Term
-from kg.store import KGStore
+from kg.store import KGStore, open_existing_store
 
 __all__ = [
     "Engine",
@@ -74,7 +74,7 @@ def get_engine(store_or_path: Any = None, *, engine: str = "oxigraph", endpoint:
     if store_or_path is None:
         raise ValueError("give a store (a KGStore or its folder) or an endpoint URL")
     if isinstance(store_or_path, str | Path):
-        store_or_path = KGStore(store_or_path, read_only=True)
+        store_or_path = open_existing_store(store_or_path)  # missing or empty: an error, never created
     if isinstance(store_or_path, KGStore | ox.Store):
         if engine == "rdflib":
             if isinstance(store_or_path, ox.Store):

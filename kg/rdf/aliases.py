@@ -1,4 +1,5 @@
-"""The curated organisation table (``ontology/aliases.toml``)."""
+"""The curated alias table (``ontology/aliases.toml``): organisations, and people known by
+several names (``[[person]]`` entries, for what entity resolution cannot prove by itself)."""
 
 from __future__ import annotations
 
@@ -21,10 +22,21 @@ class OrgAlias(BaseModel):
     accounts: tuple[str, ...] = Field(default=())
 
 
+class PersonEntry(BaseModel):
+    """``[[person]] name = "Chuhan Wu"  aliases = ["C. Wu"]  orcid = "..."``: one person."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(min_length=1)
+    aliases: tuple[str, ...] = Field(default=())
+    orcid: str | None = Field(default=None, pattern=r"^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$")
+
+
 class AliasTable(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     orgs: dict[str, OrgAlias]
+    persons: tuple[PersonEntry, ...] = ()
 
     def account_owner(self, host: str, owner: str) -> str | None:
         """The slug of the organisation an account (``github.com``, ``Tencent``) belongs to."""
@@ -52,7 +64,11 @@ def load_aliases(path: Path | None = None) -> AliasTable:
     for org in orgs.values():
         if org.parent and org.parent not in orgs:
             raise ValueError(f"{path}: organisation {org.slug!r} has unknown parent {org.parent!r}")
-    return AliasTable(orgs=orgs)
+    try:
+        persons = tuple(PersonEntry(**entry) for entry in data.get("person", []))
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"{path}: a [[person]] entry is invalid: {e}") from None
+    return AliasTable(orgs=orgs, persons=persons)
 
 
 @lru_cache(maxsize=1)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from kg.models import Link, Paper
+from kg.models import Link, OrgRef, Paper
 from kg.names import iri_segment, name_key
 from kg.rdf.namespaces import DEFAULT_BASE_IRI
 from kg.taxonomy import category_for_code
@@ -39,8 +39,30 @@ class Minter:
             return self._iri("paper", "doi", iri_segment(paper.doi.lower()))
         return self._iri("paper", "title", iri_segment(paper.title_key))
 
+    def paper_by(self, kind: str, key: str) -> ox.NamedNode:
+        """A work's IRI from the identifier that names it: ``arxiv``, ``doi`` or ``title`` key."""
+        return self._iri("paper", kind, iri_segment(key))
+
     def person(self, name: str) -> ox.NamedNode:
         return self._iri("person", iri_segment(name_key(name)))
+
+    def person_tail(self, tail: tuple[str, ...]) -> ox.NamedNode:
+        """A resolved person's IRI (:attr:`kg.resolve.people.Person.iri_tail`, already IRI-safe)."""
+        return self._iri("person", *tail)
+
+    def affiliation(self, ref: OrgRef) -> tuple[ox.NamedNode, str]:
+        """An affiliation's organisation IRI and identifier: by ROR, else OpenAlex, else name key."""
+        if ref.ror:
+            rid = ref.ror.rsplit("/", 1)[-1]
+            return self._iri("org", "ror", rid), ref.ror
+        if ref.openalex_id:
+            return self._iri("org", "openalex", ref.openalex_id), ref.openalex_id
+        key = name_key(ref.name)
+        return self._iri("org", "name", iri_segment(key)), key
+
+    def resolution_graph(self) -> ox.NamedNode:
+        """The named graph of the merge log (decisions and conflicts of entity resolution)."""
+        return self._iri("resolution")
 
     def authorship(self, paper_iri: ox.NamedNode, position: int | None, name: str) -> ox.NamedNode:
         if position is not None:

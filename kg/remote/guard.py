@@ -30,7 +30,7 @@ import http.client
 import io
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -126,6 +126,25 @@ def read_within_limit(response: http.client.HTTPResponse, kind: ox.QueryResultsF
     return bytes(tee.copy)
 
 
+def backend_connection(guard: ResultLimitGuard) -> http.client.HTTPConnection:
+    """An HTTP connection straight to the server behind ``guard`` (as the guard opens them)."""
+    return _BackendConnection(guard)
+
+
+class _BackendConnection(http.client.HTTPConnection):
+    """HTTP to the Oxigraph server: over the guard's ``connect`` (a private network) or loopback TCP."""
+
+    def __init__(self, guard: ResultLimitGuard) -> None:
+        super().__init__("127.0.0.1", guard.backend_port, timeout=guard.backend_timeout)
+        self._open = guard.connect
+
+    def connect(self) -> None:
+        if self._open is None:
+            super().connect()
+        else:
+            self.sock = self._open(self.timeout)
+
+
 class _Relay(BaseHTTPRequestHandler):
     server: _GuardServer
     protocol_version = "HTTP/1.0"  # one request per connection: simple and enough for SPARQL clients
@@ -137,7 +156,7 @@ class _Relay(BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
         guard = self.server.guard
-        conn = http.client.HTTPConnection("127.0.0.1", guard.backend_port, timeout=guard.backend_timeout)
+        conn = _BackendConnection(guard)
         try:
             try:
                 conn.request(self.command, self.path, body=body or None, headers=headers)
@@ -206,17 +225,20 @@ class _GuardServer(ThreadingHTTPServer):
 
 
 class ResultLimitGuard:
-    """Relay ``host:port`` to the Oxigraph server on ``127.0.0.1:backend_port``, refusing answers
-    of more than ``max_results`` rows; runs in a background thread.
+    """Relay ``host:port`` to the Oxigraph server on ``127.0.0.1:backend_port`` (reached by
+    ``connect`` when given: see :mod:`kg.remote._netns`), refusing answers of more than
+    ``max_results`` rows; runs in a background thread.
 
     >>> guard = ResultLimitGuard(backend_port=7879, port=7878, max_results=10_000).start()  # doctest: +SKIP
     >>> guard.stop()  # doctest: +SKIP
     """
 
     def __init__(self, *, backend_port: int, host: str = "127.0.0.1", port: int, max_results: int,
-                 backend_timeout: float = 3600.0) -> None:
+                 backend_timeout: float = 3600.0,
+                 connect: Callable[[float | None], socket.socket] | None = None) -> None:
         if max_results < 1:
             raise ValueError("max_results must be at least 1")
+        self.connect = connect  # how to reach the server; None: TCP to 127.0.0.1:backend_port
         self.backend_port = backend_port
         self.host = host
         self.port = port

@@ -12,14 +12,18 @@ We run the real server shipped by the PyPI ``oxigraph`` package rather than a ho
 * **Union default graph**: queries without ``GRAPH`` see every source graph, as
   ``KGStore.query`` does.
 * **Limits**: the binary enforces the query time limit (``--timeout-s``).  It has no
-  result-size limit, so for one the server listens on a private loopback port and
-  :class:`~kg.remote.guard.ResultLimitGuard` takes the public address: it relays everything
-  unchanged and refuses (HTTP 500, the SPARQL Protocol's refusal) an answer of more than
-  ``max_results`` rows or triples, instead of truncating it.
+  result-size limit, so for one :class:`~kg.remote.guard.ResultLimitGuard` takes the public
+  address: it relays everything unchanged and refuses (HTTP 500, the SPARQL Protocol's
+  refusal) an answer of more than ``max_results`` rows or triples, instead of truncating it.
+  The server then listens in a network namespace of its own (:mod:`kg.remote._netns`), so
+  the guard is the only way to it; where Linux does not allow that (no user namespaces), on
+  a loopback port, which local processes could query without the limit
+  (:attr:`OxigraphServer.isolated` is then False and ``kg serve`` warns).
 """
 
 from __future__ import annotations
 
+import http.client
 import shutil
 import subprocess
 import sys
@@ -31,10 +35,11 @@ from types import TracebackType
 import pyoxigraph as ox
 import requests
 
+from kg.remote._netns import PrivateBackend
 from kg.remote._proc import die_with_parent
-from kg.remote.guard import ResultLimitGuard
+from kg.remote.guard import ResultLimitGuard, backend_connection
 from kg.remote.virtuoso import free_port
-from kg.store import KGStore, StoreError
+from kg.store import KGStore, StoreError, open_existing_store
 
 DEFAULT_PORT = 7878
 DEFAULT_TIMEOUT = 30.0
@@ -70,7 +75,7 @@ def snapshot(store: str | Path | KGStore, target: Path) -> Path:
             raise ServeError("an in-memory store cannot be served; build into a folder (--store)")
         source = store
     else:
-        source = KGStore(store, read_only=True)
+        source = open_existing_store(store)  # never serve (or make up) a missing or empty store
     try:
         source.ox.backup(str(target))
     except OSError as e:
@@ -117,6 +122,9 @@ class OxigraphServer:
         self.startup_timeout = startup_timeout
         self.process: subprocess.Popen[bytes] | None = None
         self.guard: ResultLimitGuard | None = None
+        self.backend: PrivateBackend | None = None
+        #: True when the server behind the result limit is reachable only through the guard.
+        self.isolated = False
         # With a result limit the Oxigraph server only listens on loopback, behind the guard.
         self.backend_port = port if max_results is None else free_port()
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
@@ -146,14 +154,23 @@ class OxigraphServer:
                                       timeout=self.timeout)
         log = Path(self._tmp.name) / "server.log"
         with log.open("wb") as f:
-            self.process = subprocess.Popen(self.command, stdout=f, stderr=subprocess.STDOUT,
-                                            preexec_fn=die_with_parent)
+            if self.max_results is not None:
+                try:  # the server in a network of its own: only the guard can reach it
+                    self.backend = PrivateBackend(self.command, self.backend_port, f)
+                    self.process, self.isolated = self.backend.process, True
+                except OSError:
+                    self.backend = None
+            if self.process is None:
+                self.process = subprocess.Popen(self.command, stdout=f, stderr=subprocess.STDOUT,
+                                                preexec_fn=die_with_parent)
         try:
             if self.max_results is not None:
+                connect = self.backend.connect if self.backend else None
                 try:
                     self.guard = ResultLimitGuard(backend_port=self.backend_port, host=self.host,
                                                   port=self.port, max_results=self.max_results,
-                                                  backend_timeout=(self.timeout or 3600) + 60).start()
+                                                  backend_timeout=(self.timeout or 3600) + 60,
+                                                  connect=connect).start()
                 except OSError as e:
                     raise ServeError(f"cannot listen on {self.host}:{self.port}: {e.strerror or e}") from None
             self._wait_ready(log)
@@ -181,6 +198,15 @@ class OxigraphServer:
 
     process_status: int | None = None
 
+    def backend_connection(self) -> http.client.HTTPConnection:
+        """HTTP straight to the Oxigraph server, past the result limit (for tests and benchmarks).
+
+        Behind the guard only this process can open one (the server's network is private).
+        """
+        if self.guard is None:
+            return http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+        return backend_connection(self.guard)
+
     def wait(self) -> int:
         """Block until the server exits (Ctrl-C stops it)."""
         assert self.process is not None
@@ -200,6 +226,9 @@ class OxigraphServer:
                     proc.kill()
                     proc.wait()
             self.process_status = proc.returncode
+        backend, self.backend = self.backend, None
+        if backend is not None:
+            backend.close()
         self._cleanup()
 
     def _cleanup(self) -> None:

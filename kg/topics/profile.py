@@ -35,10 +35,10 @@ class CandidateRow:
 
 _PROFILE = """
 SELECT %(who)s ?topic ?label (COUNT(DISTINCT ?paper) AS ?papers) (COUNT(DISTINCT ?in_title) AS ?title_papers)
-       (MIN(YEAR(?issued)) AS ?first) (MAX(YEAR(?issued)) AS ?last)
+       (MIN(xsd:integer(STR(?pubyear))) AS ?first) (MAX(xsd:integer(STR(?pubyear))) AS ?last)
 WHERE {
   %(where)s
-  ?paper kg:topic ?topic ; dcterms:issued ?issued .
+  ?paper kg:topic ?topic ; fabio:hasPublicationYear ?pubyear .
   OPTIONAL { ?a kg:paper ?paper ; kg:topic ?topic ; kg:matchedIn "title" . BIND(?paper AS ?in_title) }
   OPTIONAL { ?topic skos:prefLabel ?label }
 }

@@ -18,21 +18,21 @@ Everything is a function of the records and the vocabulary, so rebuilds give the
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
 
 import pyoxigraph as ox
 
-from kg.models import ProfileRecords
+from kg.models import Paper
 from kg.names import iri_segment
-from kg.rdf.mapping import ProfileMapper
+from kg.rdf.iri import Minter
 from kg.rdf.namespaces import KG, PROV, RDF, RDFS, SCHEMA, SKOS, SOFTWARE, XSD
 from kg.topics.artifacts import artifacts_of, matching_repositories
 from kg.topics.keyphrases import mine_parsed
 from kg.topics.matcher import default_matcher
 from kg.topics.vocab import CANDIDATE_SCHEME, SCHEME, TOPIC_BASE, VocabularyError, load_vocabulary
 
-EXTRACTOR_VERSION = "1.0.0"
+EXTRACTOR_VERSION = "1.1.0"
 EXTRACTOR = SOFTWARE[f"scholarly-kg-topics/{EXTRACTOR_VERSION}"]
 CANDIDATES_PER_SOURCE = 50
 
@@ -56,45 +56,54 @@ def _vocabulary_labels() -> frozenset[str]:
                      for label in (c.pref_label, *c.alt_labels, *c.hidden_labels))
 
 
-def topic_quads(records: ProfileRecords, mapper: ProfileMapper) -> Iterable[ox.Quad]:
-    """Topic assignments, candidate keyphrases and proposed artifacts of one source.
+class TopicError(Exception):
+    """The topic vocabulary is malformed (the builder refuses the build with this message)."""
 
-    A malformed vocabulary refuses the build (``BuildError`` naming the file and problem),
-    so ``kg build`` reports it like any other refused source and writes nothing.
+
+def topic_quads(papers: Sequence[Paper], iris: Sequence[ox.NamedNode], graphs: Sequence[ox.NamedNode],
+                minter: Minter) -> list[ox.Quad]:
+    """Topic assignments, candidate keyphrases and proposed artifacts of resolved works.
+
+    ``papers[i]`` is work ``i`` as the graph describes it (its title and abstract), named
+    ``iris[i]``, whose facts go in ``graphs[i]`` (the graph of the source that supplies its
+    title).  Candidate keyphrases are mined over all works together and kept in ``graphs[0]``.
+    A malformed vocabulary raises :class:`TopicError`.
     """
     try:
-        return list(_quads(records, mapper))
+        return list(_quads(papers, iris, graphs, minter))
     except VocabularyError as e:
-        from kg.builder import BuildError  # kg.builder imports this module lazily, so no cycle
-
-        raise BuildError(f"the topic vocabulary is malformed: {e}") from None
+        raise TopicError(f"the topic vocabulary is malformed: {e}") from None
 
 
-def _quads(records: ProfileRecords, mapper: ProfileMapper) -> Iterator[ox.Quad]:
-    g = mapper.graph
-    papers = records.papers
+def _quads(papers: Sequence[Paper], iris: Sequence[ox.NamedNode], graphs: Sequence[ox.NamedNode],
+           minter: Minter) -> Iterator[ox.Quad]:
     if not papers:
         return
-    # The build activity of the source (named by ProfileMapper.source_quads) ran this step too;
+
+    # The build activity of each source (named by SourceMapper.source_quads) ran this step too;
     # reusing it keeps the output deterministic (no second clock reading) and its shape valid.
-    activity = ox.NamedNode(g.value + "/build")
+    def activity(g: ox.NamedNode) -> ox.NamedNode:
+        return ox.NamedNode(g.value + "/build")
 
-    def q(s: ox.NamedNode, p: ox.NamedNode, o: ox.Term) -> ox.Quad:
-        return ox.Quad(s, p, o, g)
-
-    yield q(activity, PROV.wasAssociatedWith, EXTRACTOR)
-    yield q(activity, PROV.used, ox.NamedNode(SCHEME))
-    yield q(EXTRACTOR, RDF.type, PROV.SoftwareAgent)
-    yield q(EXTRACTOR, RDFS.label, _str(f"scholarly-kg topic extractor {EXTRACTOR_VERSION}"))
-    yield q(EXTRACTOR, SCHEMA.softwareVersion, _str(EXTRACTOR_VERSION))
+    for g in dict.fromkeys(graphs):
+        yield ox.Quad(activity(g), PROV.wasAssociatedWith, EXTRACTOR, g)
+        yield ox.Quad(activity(g), PROV.used, ox.NamedNode(SCHEME), g)
+    g0 = graphs[0]
+    yield ox.Quad(EXTRACTOR, RDF.type, PROV.SoftwareAgent, g0)
+    yield ox.Quad(EXTRACTOR, RDF.type, SCHEMA.SoftwareApplication, g0)  # what softwareVersion describes
+    yield ox.Quad(EXTRACTOR, RDFS.label, _str(f"scholarly-kg topic extractor {EXTRACTOR_VERSION}"), g0)
+    yield ox.Quad(EXTRACTOR, SCHEMA.softwareVersion, _str(EXTRACTOR_VERSION), g0)
 
     matcher = default_matcher()
     vocab = matcher.vocab
     # Titles and abstracts are tokenized once; matches feed both the topics and the miner.
     parsed = matcher.parse([t for p in papers for t in (p.title, p.abstract_text or p.abstract)])
     per_paper = [parsed[k:k + 2] for k in range(0, len(parsed), 2)]
-    iris = [mapper.m.paper(p) for p in papers]
-    for paper_iri, parts in zip(iris, per_paper, strict=True):
+    for paper_iri, parts, g in zip(iris, per_paper, graphs, strict=True):
+
+        def q(s: ox.NamedNode, p: ox.NamedNode, o: ox.Term, g: ox.NamedNode = g) -> ox.Quad:
+            return ox.Quad(s, p, o, g)
+
         hits = matcher.hits(parts[0][1], parts[1][1])
         for concept in sorted({h.concept for h in hits}):
             yield q(paper_iri, KG.topic, ox.NamedNode(concept))
@@ -105,31 +114,38 @@ def _quads(records: ProfileRecords, mapper: ProfileMapper) -> Iterator[ox.Quad]:
             yield q(node, KG.topic, ox.NamedNode(h.concept))
             yield q(node, KG.matchedIn, _str(h.field))
             yield q(node, KG.matchCount, _int(h.count))
-            yield q(node, PROV.wasGeneratedBy, activity)
+            yield q(node, PROV.wasGeneratedBy, activity(g))
+
+    def q0(s: ox.NamedNode, p: ox.NamedNode, o: ox.Term) -> ox.Quad:
+        return ox.Quad(s, p, o, g0)
 
     for k in mine_parsed(per_paper, top=CANDIDATES_PER_SOURCE):
         c = candidate_iri(k.phrase)
-        yield q(c, RDF.type, SKOS.Concept)
-        yield q(c, SKOS.inScheme, ox.NamedNode(CANDIDATE_SCHEME))
-        yield q(c, SKOS.prefLabel, ox.Literal(k.phrase, language="en"))
-        yield q(c, KG.candidate, ox.Literal("true", datatype=XSD.boolean))
-        yield q(c, KG.documentFrequency, _int(k.df))
-        yield q(c, KG.keyphraseScore, ox.Literal(f"{k.score:.3f}", datatype=XSD.decimal))
-        yield q(c, PROV.wasGeneratedBy, activity)
+        yield q0(c, RDF.type, SKOS.Concept)
+        yield q0(c, SKOS.inScheme, ox.NamedNode(CANDIDATE_SCHEME))
+        yield q0(c, SKOS.prefLabel, ox.Literal(k.phrase, language="en"))
+        yield q0(c, KG.candidate, ox.Literal("true", datatype=XSD.boolean))
+        yield q0(c, KG.documentFrequency, _int(k.df))
+        yield q0(c, KG.keyphraseScore, ox.Literal(f"{k.score:.3f}", datatype=XSD.decimal))
+        yield q0(c, PROV.wasGeneratedBy, activity(g0))
         for i in k.papers:
-            yield q(iris[i], KG.candidateTopic, c)
+            yield q0(iris[i], KG.candidateTopic, c)
 
     exclude = _vocabulary_labels()
-    for paper, paper_iri in zip(papers, iris, strict=True):
+    for paper, paper_iri, g in zip(papers, iris, graphs, strict=True):
+
+        def q(s: ox.NamedNode, p: ox.NamedNode, o: ox.Term, g: ox.NamedNode = g) -> ox.Quad:
+            return ox.Quad(s, p, o, g)
+
         for art in artifacts_of(paper, exclude):
             node = ox.NamedNode(f"{paper_iri.value}/artifact/{iri_segment(art.key)}")
             yield q(paper_iri, KG.proposes, node)
             yield q(node, RDF.type, KG.ProposedArtifact)
             yield q(node, RDFS.label, _str(art.name))
             for alias in art.aliases:
-                yield q(node, SKOS.altLabel, _str(alias))
+                yield q(node, SKOS.altLabel, ox.Literal(alias, language="en"))  # as the paper writes it
             yield q(node, KG.artifactType, _str(art.type))
             yield q(node, KG.matchedIn, _str(art.source))
-            yield q(node, PROV.wasGeneratedBy, activity)
+            yield q(node, PROV.wasGeneratedBy, activity(g))
             for link in matching_repositories(art, paper.links):
-                yield q(node, KG.hasRepository, mapper.m.repository(link))
+                yield q(node, KG.hasRepository, minter.repository(link))

@@ -27,7 +27,7 @@ from kg.analysis.coauthors import (
     most_connected,
     paper_facts,
 )
-from kg.store import KGStore
+from kg.store import KGStore, open_existing_store
 from kg.viz.layout import layout
 
 if TYPE_CHECKING:
@@ -442,7 +442,7 @@ def viz(store: KGStore | str | Path, view: str = "coauthors", *, focus: str | No
         raise AnalysisError("--top must be at least 1")
     if view == "ego" and not focus:
         raise AnalysisError("the ego view needs --focus NAME")
-    kg_store = store if isinstance(store, KGStore) else KGStore(store, read_only=True)
+    kg_store = store if isinstance(store, KGStore) else open_existing_store(store)
     filters = Filters(since, until, topic, org)
     papers = paper_facts(kg_store, filters)
     what = filters.describe()
