@@ -185,7 +185,7 @@ def test_write_stores_valid_dated_observations(writable: Path) -> None:
     code, out, _ = cli("analyze", "--write", "--as-of", "2026-11-27", "--top", "1", "--store", str(writable))
     assert code == 0
     graph = analysis_graph("coauthors", dt.date(2026, 11, 27), Filters())
-    assert f"stored 797 triples in {graph.value}" in " ".join(out.split())
+    assert f"stored 798 triples in {graph.value}" in " ".join(out.split())
     store = KGStore(writable)
     assert graph in store.graphs()
     assert validate_triples(store.quads()).conforms  # the whole store, observations included
@@ -195,9 +195,9 @@ def test_write_stores_valid_dated_observations(writable: Path) -> None:
     for metric in ("betweenness", "closeness", "degree", "weighted_degree", "community", "core"):
         assert stored_metric(store, metric, run) == {r["id"]: float(r[metric]) for r in expected.rows}
     # 13 triples per node (two types, the node, the run and nine metrics); the run has 10
-    # (two types, view, date, end, agent, seed, modularity, node and edge counts), the agent 3,
-    # and it used the 4 source graphs.
-    assert store.count(graph) == 13 * 60 + 10 + 3 + 4 == 797
+    # (two types, view, date, end, agent, seed, modularity, node and edge counts), the agent 4
+    # (two types, label, version), and it used the 4 source graphs (not the merge log).
+    assert store.count(graph) == 13 * 60 + 10 + 4 + 4 == 798
     # The sampled-source count and filters are stated on the run.
     assert not list(store.ox.quads_for_pattern(None, KG.sampleSize, None, graph))
 
@@ -251,7 +251,7 @@ def test_written_graph_is_deterministic(writable: Path, tmp_path: Path) -> None:
         s = KGStore(copy, read_only=True)
         g = analysis_graph("coauthors", dt.date(2026, 11, 27), Filters())
         dumps.append(sorted(str(q) for q in s.quads(g)))
-    assert dumps[0] == dumps[1] and len(dumps[0]) == 797
+    assert dumps[0] == dumps[1] and len(dumps[0]) == 798
 
 
 def test_write_brings_an_old_store_the_vocabulary_its_observations_use(writable: Path) -> None:

@@ -21,7 +21,8 @@ import pyoxigraph as ox
 from kg.analysis.network import INTEGER_METRICS, METRICS, Analysis
 from kg.analysis.selection import AnalysisError, Filters
 from kg.analysis.source import Source, select
-from kg.rdf.namespaces import DCTERMS, GRAPHS, KG, PROV, RDF, RDFS, SCHEMA, XSD
+from kg.rdf.agents import software_agent_quads
+from kg.rdf.namespaces import DCTERMS, GRAPHS, KG, PROV, RDF, XSD
 from kg.store import KGStore
 
 ANALYSIS_PREFIX = GRAPHS["analysis/"].value
@@ -77,9 +78,7 @@ def observation_quads(analysis: Analysis, *, date: dt.date, ended: dt.datetime,
     yield q(run, DCTERMS.date, ox.Literal(date.isoformat(), datatype=XSD.date))
     yield q(run, PROV.endedAtTime, ox.Literal(ended.isoformat(), datatype=XSD.dateTime))
     yield q(run, PROV.wasAssociatedWith, TOOL)
-    yield q(TOOL, RDF.type, PROV.SoftwareAgent)
-    yield q(TOOL, RDFS.label, ox.Literal(f"scholarly-kg {__version__}"))
-    yield q(TOOL, SCHEMA.softwareVersion, ox.Literal(__version__))
+    yield from software_agent_quads(TOOL, f"scholarly-kg {__version__}", __version__, g)
     for graph in used:
         yield q(run, PROV.used, graph)
     yield q(run, KG.randomSeed, _int(s["seed"]))
@@ -111,7 +110,6 @@ def write_analysis(store: KGStore, analysis: Analysis, *, date: dt.date | None =
     """Store ``analysis`` as the observations of ``date`` (default today), replacing the same
     analysis of that date; checked against the shapes first.  Returns (graph, triples)."""
     from kg.builder import build_time, ensure_ontology
-    from kg.rdf.namespaces import ONTOLOGY_GRAPH
     from kg.validate import check_store_graph
 
     if store.read_only:
@@ -120,7 +118,9 @@ def write_analysis(store: KGStore, analysis: Analysis, *, date: dt.date | None =
     # The metric properties (and their identifiers, which queries match) live in the ontology
     # graph: a store built by an older version gets the shipped one first.
     ensure_ontology(store)
-    used = [g for g in store.graphs() if g != ONTOLOGY_GRAPH and not is_analysis_graph(g)]
+    # The source graphs the projection read (not the ontology, other analyses or the merge log).
+    used = [g for g in store.graphs()
+            if next(store.ox.quads_for_pattern(g, RDF.type, KG.SourceGraph, g), None) is not None]
     graph = analysis_graph(analysis.view, day, analysis.filters)
     quads = observation_quads(analysis, date=day, ended=build_time(), used=used)
     check = (lambda holder: check_store_graph(store, holder)) if validate else None
