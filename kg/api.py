@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # imported lazily at call time: `import kg` stays fast
     import rdflib
     from pyvis.network import Network
 
+    from kg.analysis.network import Analysis
     from kg.builder import BuildReport
     from kg.doctor import Diagnosis
     from kg.query import QueryResult
@@ -187,6 +188,70 @@ class KnowledgeGraph:
         from kg.remote.push import push_store
 
         return push_store(self.store, endpoint, **options)
+
+    # -- network analysis (issue 14: kg/analysis/) ----------------------------------------
+
+    def analyze(self, view: str = "coauthors", *, since: int | None = None, until: int | None = None,
+                topic: str | None = None, org: str | None = None, seed: int = 42,
+                samples: int | None = None, write: bool = False,
+                date: dt.date | str | None = None) -> Analysis:
+        """Network metrics of one projection (``coauthors``, ``orgs``, ``topics``,
+        ``categories``, ``repos``): ``.graph`` is the networkx graph with the metrics as node
+        attributes, ``.rows`` one plain dict per node, ``.summary``, ``.communities``,
+        ``.brokers``.  ``write=True`` stores them as observations dated ``date`` (today).
+
+        >>> a = g.analyze(since=2022)                                   # doctest: +SKIP
+        >>> a.rows[0]["name"], a.summary["modularity"]                  # doctest: +SKIP
+        """
+        from kg.analysis import Filters
+        from kg.analysis.network import analyze
+        from kg.analysis.stored import write_analysis
+
+        result = analyze(self.store, view, Filters(since, until, topic, org), seed=seed, samples=samples)
+        if write:
+            write_analysis(self.store, result, date=_date(date))
+        return result
+
+    def path(self, person: str, other: str | None = None, *, within: int | None = None,
+             since: int | None = None, until: int | None = None, topic: str | None = None,
+             org: str | None = None, max_paths: int = 10) -> list[dict[str, Any]]:
+        """The shortest collaboration paths from ``person`` to ``other`` (one row per step,
+        with its joint papers and years), or with ``within=k`` the people within k steps.
+
+        >>> g.path("Yuxin Jiang", "Tao Qi")[0]["to_name"]               # doctest: +SKIP
+        'Chuhan Wu'
+        """
+        from kg.analysis import AnalysisError, Filters
+        from kg.analysis.paths import shortest_paths
+        from kg.analysis.paths import within as reach
+        from kg.analysis.projections import coauthor_graph
+
+        if (other is None) == (within is None):
+            raise AnalysisError("give another person or within=k, not both")
+        graph = coauthor_graph(self.store, Filters(since, until, topic, org))
+        if within is not None:
+            return reach(graph, person, within)
+        assert other is not None
+        return shortest_paths(self.store, graph, person, other, max_paths=max_paths).rows
+
+    def evolution(self, person: str | None = None, *, since: int | None = None, until: int | None = None,
+                  topic: str | None = None, org: str | None = None, seed: int = 42,
+                  chart: str | Path | None = None) -> list[dict[str, Any]]:
+        """One row per year of the cumulative co-author network (or ``person``'s ego network):
+        people, links, new people, the largest component's share, communities, how many persist.
+        ``chart`` also draws them (``.png`` or ``.svg``).
+
+        >>> g.evolution(chart="growth.svg")[-1]["nodes"]                # doctest: +SKIP
+        54
+        """
+        from kg.analysis import Filters
+        from kg.analysis.evolution import evolution, evolution_chart
+
+        rows = evolution(self.store, Filters(since, until, topic, org), person=person, seed=seed)
+        if chart is not None:
+            title = f"Co-author network of {person}" if person else "Co-author network"
+            evolution_chart(rows, chart, title=title)
+        return rows
 
 
 def open(store: StoreLike = DEFAULT_STORE, *, read_only: bool = False) -> KnowledgeGraph:

@@ -12,50 +12,17 @@ import difflib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from itertools import combinations
 
 import networkx as nx
 import pyoxigraph as ox
 
+from kg.analysis.projections import coauthor_graph as projected_coauthors
+from kg.analysis.projections import coauthor_graph_from_authorships
+from kg.analysis.selection import AnalysisError, Filters, selection
+from kg.analysis.source import Source
 from kg.names import name_key
-from kg.rdf.namespaces import KG, XSD
+from kg.rdf.namespaces import KG
 from kg.store import KGStore
-
-
-class AnalysisError(ValueError):
-    """A filter or focus that the graph cannot satisfy (e.g. an unknown person)."""
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Which papers to keep: years inclusive, topic (an arXiv category code, notation or label,
-    the archive included: ``IR``, ``cs.IR``, ``cs``; otherwise a research topic of
-    ``ontology/topics.ttl`` by label, narrower topics included: ``"federated learning"``),
-    organization (slug or label, sub-units included)."""
-
-    since: int | None = None
-    until: int | None = None
-    topic: str | None = None
-    org: str | None = None
-
-    def __post_init__(self) -> None:
-        if self.since is not None and self.until is not None and self.since > self.until:
-            raise AnalysisError(f"--since {self.since} is after --until {self.until}")
-        for name in ("topic", "org"):
-            value = getattr(self, name)
-            if value is not None and not value.strip():
-                raise AnalysisError(f"--{name} is empty")
-
-    def describe(self) -> list[str]:
-        """Human-readable lines naming the active filters (for page notes)."""
-        out = []
-        if self.since is not None or self.until is not None:
-            out.append(f"years {self.since or '…'}–{self.until or '…'}")
-        if self.topic:
-            out.append(f"topic {self.topic}")
-        if self.org:
-            out.append(f"organization {self.org}")
-        return out
 
 
 @dataclass(frozen=True)
@@ -86,32 +53,12 @@ class PaperFacts:
 
 
 _Q_PAPERS = """
-SELECT DISTINCT ?paper ?title ?issued ?arxiv ?code {vars} WHERE {{
-  ?paper a fabio:ResearchPaper ; dcterms:title ?title ; dcterms:issued ?issued .
+SELECT DISTINCT ?paper ?title ?year ?arxiv ?code {vars} WHERE {{
+  {where}
+  ?paper dcterms:title ?title .
   OPTIONAL {{ ?paper kg:arxivId ?arxiv }}
   OPTIONAL {{ ?paper kg:hasCode ?code }}
-  {filters}
 }}"""
-
-# Fixed filter clauses; only the bound variables (?since, ?until, ?topic, ?org) carry user input.
-# Topic and organization are joins, not FILTER EXISTS: Oxigraph runs the EXISTS form ~1000x
-# slower (10 s against 6 ms on the seed).  Duplicate rows are merged by the caller.
-_FILTER_CLAUSES = {
-    "since": "FILTER(YEAR(?issued) >= ?since)",
-    "until": "FILTER(YEAR(?issued) <= ?until)",
-    # An arXiv category (IR, cs.IR, cs, or its label) through dcterms:subject.
-    "topic": """?tc skos:notation|skos:prefLabel ?tn .
-  FILTER(LCASE(STR(?tn)) = LCASE(STR(?topic)) || STRENDS(LCASE(STR(?tn)), CONCAT(".", LCASE(STR(?topic)))))
-  ?paper dcterms:subject/skos:broader* ?tc .""",
-    # Otherwise a research topic of ontology/topics.ttl (or a narrower one), through kg:topic.
-    "fine_topic": """?tc skos:inScheme <https://w3id.org/scholarly-kg/topic/scheme> ;
-      skos:prefLabel|skos:altLabel ?tn .
-  FILTER(LCASE(STR(?tn)) = LCASE(STR(?topic)))
-  ?paper kg:topic/skos:broader* ?tc .""",
-    "org": """?oo dcterms:identifier|rdfs:label ?on .
-  FILTER(LCASE(STR(?on)) = LCASE(STR(?org)))
-  ?paper kg:organizationTag/org:subOrganizationOf* ?oo .""",
-}
 
 _Q_AUTHORS = """
 SELECT ?paper ?person ?name ?pos ?ev WHERE {
@@ -148,48 +95,17 @@ def _v(term: ox.Term | None) -> str | None:
     return None if term is None else term.value
 
 
-_Q_ARXIV_TOPIC = """
-SELECT ?tc ?topic WHERE {
-  ?tc skos:notation|skos:prefLabel ?tn .
-  FILTER(LCASE(STR(?tn)) = LCASE(STR(?topic)) || STRENDS(LCASE(STR(?tn)), CONCAT(".", LCASE(STR(?topic)))))
-  FILTER(STRSTARTS(STR(?tc), "https://w3id.org/scholarly-kg/arxiv/"))
-} LIMIT 1"""
-
-
-def _is_arxiv_topic(store: KGStore, topic: str) -> bool:
-    subs = {ox.Variable("topic"): ox.Literal(topic.strip())}
-    return any(True for _ in store.query(_Q_ARXIV_TOPIC, substitutions=subs))
-
-
-def _paper_query(filters: Filters, *, fine_topic: bool = False) -> tuple[str, dict[ox.Variable, ox.Term]]:
-    subs: dict[ox.Variable, ox.Term] = {}
-    if filters.since is not None:
-        subs[ox.Variable("since")] = ox.Literal(str(int(filters.since)), datatype=XSD.integer)
-    if filters.until is not None:
-        subs[ox.Variable("until")] = ox.Literal(str(int(filters.until)), datatype=XSD.integer)
-    if filters.topic is not None:
-        subs[ox.Variable("topic")] = ox.Literal(filters.topic.strip())
-    if filters.org is not None:
-        subs[ox.Variable("org")] = ox.Literal(filters.org.strip())
-    names = [v.value for v in subs]
-    # pyoxigraph only substitutes variables that are projected.
-    clauses = [_FILTER_CLAUSES["fine_topic" if n == "topic" and fine_topic else n] for n in names]
-    text = _Q_PAPERS.format(vars=" ".join(f"?{n}" for n in names), filters="\n  ".join(clauses))
-    return text, subs
-
-
 def paper_facts(store: KGStore, filters: Filters | None = None) -> list[PaperFacts]:
     """The papers that pass ``filters``, with authors, categories, org and repositories.
 
     Sorted by paper IRI so that everything built from them is deterministic.
     """
-    filters = filters or Filters()
-    fine = filters.topic is not None and not _is_arxiv_topic(store, filters.topic)
-    text, subs = _paper_query(filters, fine_topic=fine)
+    names_, where, bindings = selection(store, filters or Filters())
+    subs = {ox.Variable(k): v for k, v in bindings.items()}
     papers: dict[str, PaperFacts] = {}
-    for row in store.query(text, substitutions=subs or None):
+    for row in store.query(_Q_PAPERS.format(vars=names_, where=where), substitutions=subs or None):
         iri = row["paper"].value
-        year = int(row["issued"].value[:4])
+        year = int(row["year"].value)
         title = row["title"].value
         code = _v(row["code"]) == "true"
         old = papers.get(iri)
@@ -246,32 +162,22 @@ def paper_facts(store: KGStore, filters: Filters | None = None) -> list[PaperFac
 
 def coauthor_graph_from_papers(papers: Iterable[PaperFacts]) -> nx.Graph:
     """People (node = person IRI; ``name``, ``papers``, ``paper_iris``) and co-author edges
-    (``weight`` = joint papers, ``paper_iris``)."""
-    g = nx.Graph()
-    for p in papers:
-        people = sorted({a.iri: a for a in p.authors}.values(), key=lambda a: a.iri)
-        for a in people:
-            if a.iri not in g:
-                g.add_node(a.iri, name=a.name, papers=0, paper_iris=[])
-            g.nodes[a.iri]["papers"] += 1
-            g.nodes[a.iri]["paper_iris"].append(p.iri)
-        for a, b in combinations(people, 2):
-            if g.has_edge(a.iri, b.iri):
-                g.edges[a.iri, b.iri]["weight"] += 1
-                g.edges[a.iri, b.iri]["paper_iris"].append(p.iri)
-            else:
-                g.add_edge(a.iri, b.iri, weight=1, paper_iris=[p.iri])
-    return g
+    (``weight`` = joint papers, ``paper_iris``): the projection's graph of these papers."""
+    papers = list(papers)
+    names = {a.iri: a.name for p in papers for a in p.authors}
+    return coauthor_graph_from_authorships({p.iri: p.year for p in papers},
+                                           [(p.iri, a.iri) for p in papers for a in p.authors], names)
 
 
-def coauthor_graph(store: KGStore, *, since: int | None = None, until: int | None = None,
+def coauthor_graph(store: Source, *, since: int | None = None, until: int | None = None,
                    topic: str | None = None, org: str | None = None) -> nx.Graph:
-    """The co-author graph of the papers in ``store`` that pass the filters.
+    """The co-author graph of the papers in ``store`` that pass the filters
+    (:func:`kg.analysis.projections.coauthor_graph`).
 
     >>> g = coauthor_graph(store, since=2022, topic="IR")  # doctest: +SKIP
     >>> g.edges["…/person/chuhan_wu", "…/person/fangzhao_wu"]["weight"]  # doctest: +SKIP
     """
-    return coauthor_graph_from_papers(paper_facts(store, Filters(since, until, topic, org)))
+    return projected_coauthors(store, Filters(since, until, topic, org))
 
 
 def min_weight(g: nx.Graph, weight: int) -> nx.Graph:

@@ -5,7 +5,7 @@ Each command group lives in its own module and registers itself on :data:`app`.
 
 from __future__ import annotations
 
-from kg.cli import build, extract, merge, query, remote, topics, viz  # noqa: F401  (register their commands)
+from kg.cli import analyze, build, extract, merge, query, remote, topics, viz  # noqa: F401  (register their commands)
 from kg.cli.app import app
 
 __all__ = ["app", "main"]

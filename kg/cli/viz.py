@@ -26,6 +26,10 @@ def viz(
                                         "with at least W papers)."),
     top: int = typer.Option(None, "--top", min=1,
                             help="Keep the N most connected nodes; the page lists the rest."),
+    size_by: str = typer.Option(None, "--size-by",
+                                help="Size people by a stored metric (kg analyze --write): betweenness, ..."),
+    color_by: str = typer.Option(None, "--color-by",
+                                 help="Colour people by a stored metric: community, component, degree, ..."),
     output: Path = typer.Option(None, "-o", "--output", help="HTML file to write (default: kg-<view>.html)."),
     store: Path = typer.Option(DEFAULT_STORE, "--store", "-s", help="Store folder (embedded Oxigraph)."),
 ) -> None:
@@ -40,7 +44,7 @@ def viz(
     kg_store = open_store_or_fail(store)  # before the page: no page of 0 nodes for a typo in --store
     try:
         net = make(kg_store, view, focus=focus, hops=hops, since=since, until=until,
-                   topic=topic, org=org, min_weight=min_weight, top=top)
+                   topic=topic, org=org, min_weight=min_weight, top=top, size_by=size_by, color_by=color_by)
         write_html(net, out)
     except (AnalysisError, StoreError) as e:
         raise fail(str(e)) from None

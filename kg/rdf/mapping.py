@@ -33,6 +33,7 @@ import pyoxigraph as ox
 from kg._version import __version__
 from kg.models import Authorship, Link, OrgRef, Paper, SourceRecords, TopicRef
 from kg.names import iri_segment, name_key
+from kg.rdf.agents import software_agent_quads
 from kg.rdf.aliases import AliasTable, default_aliases
 from kg.rdf.iri import Minter, category_iri
 from kg.rdf.namespaces import DCTERMS, FABIO, FOAF, KG, ORG, PRO, PROV, RDF, RDFS, SCHEMA, SKOS, SOFTWARE, XSD
@@ -121,10 +122,8 @@ class SourceMapper:
         yield self._q(activity, PROV.wasAssociatedWith, TOOL)
         if build.vocabulary_sha256:
             yield self._q(activity, KG.vocabularySha256, _lit(build.vocabulary_sha256))
-        yield self._q(TOOL, RDF.type, PROV.SoftwareAgent)
-        yield self._q(TOOL, RDF.type, SCHEMA.SoftwareApplication)  # what schema:softwareVersion describes
-        yield self._q(TOOL, RDFS.label, _lit(f"scholarly-kg {build.tool_version}"))
-        yield self._q(TOOL, SCHEMA.softwareVersion, _lit(build.tool_version))
+        version = build.tool_version
+        yield from software_agent_quads(TOOL, f"scholarly-kg {version}", version, self.graph)
 
     def profile_quads(self) -> Iterator[ox.Quad]:
         p, s = self.records.profile, self.profile_iri

@@ -25,8 +25,9 @@ import pyoxigraph as ox
 
 from kg.models import Paper
 from kg.names import iri_segment
+from kg.rdf.agents import software_agent_quads
 from kg.rdf.iri import Minter
-from kg.rdf.namespaces import KG, PROV, RDF, RDFS, SCHEMA, SKOS, SOFTWARE, XSD
+from kg.rdf.namespaces import KG, PROV, RDF, RDFS, SKOS, SOFTWARE, XSD
 from kg.topics.artifacts import artifacts_of, matching_repositories
 from kg.topics.keyphrases import mine_parsed
 from kg.topics.matcher import default_matcher
@@ -89,10 +90,8 @@ def _quads(papers: Sequence[Paper], iris: Sequence[ox.NamedNode], graphs: Sequen
         yield ox.Quad(activity(g), PROV.wasAssociatedWith, EXTRACTOR, g)
         yield ox.Quad(activity(g), PROV.used, ox.NamedNode(SCHEME), g)
     g0 = graphs[0]
-    yield ox.Quad(EXTRACTOR, RDF.type, PROV.SoftwareAgent, g0)
-    yield ox.Quad(EXTRACTOR, RDF.type, SCHEMA.SoftwareApplication, g0)  # what softwareVersion describes
-    yield ox.Quad(EXTRACTOR, RDFS.label, _str(f"scholarly-kg topic extractor {EXTRACTOR_VERSION}"), g0)
-    yield ox.Quad(EXTRACTOR, SCHEMA.softwareVersion, _str(EXTRACTOR_VERSION), g0)
+    yield from software_agent_quads(EXTRACTOR, f"scholarly-kg topic extractor {EXTRACTOR_VERSION}",
+                                    EXTRACTOR_VERSION, g0)
 
     matcher = default_matcher()
     vocab = matcher.vocab

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Hashable
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import networkx as nx
 from pyvis.network import Network
@@ -29,6 +29,9 @@ from kg.analysis.coauthors import (
 )
 from kg.store import KGStore, open_existing_store
 from kg.viz.layout import layout
+
+if TYPE_CHECKING:
+    from kg.analysis.stored import StoredRun
 from kg.viz.page import iframe, render_page
 
 View = Literal["full", "coauthors", "ego"]
@@ -139,6 +142,73 @@ def _paper_info(p: PaperFacts) -> dict[str, Any]:
             "items": [{"text": "", "links": _paper_links(p)}] if _paper_links(p) else []}
 
 
+# -- sizes and colours from stored metrics (kg analyze --write) -----------------------------
+
+# Metrics whose values name groups (coloured by the palette), not amounts (coloured by a scale).
+CATEGORICAL = frozenset({"community", "component"})
+# A sequential scale (light to dark), for amounts such as betweenness or degree.
+SCALE = ("#deebf7", "#c6dbef", "#9ecae1", "#6baed6", "#4292c6", "#2171b5", "#08519c", "#08306b")
+
+
+class StoredStyle:
+    """Node sizes and colours from metrics a stored analysis holds for each person."""
+
+    def __init__(self, run: StoredRun, size_by: str | None, size: dict[str, float],
+                 colour_by: str | None, colour: dict[str, float]) -> None:
+        self.run, self.size_by, self.size, self.colour_by, self.colour = run, size_by, size, colour_by, colour
+
+    def note(self) -> str:
+        chosen = (("size", self.size_by), ("colour", self.colour_by))
+        what = " and ".join(f"{k} by {m}" for k, m in chosen if m)
+        f = "; ".join(self.run.filters.describe()) or "all papers"
+        return f"{what}: the stored analysis of {self.run.date.isoformat()} ({f})"
+
+    def apply(self, g: nx.Graph, legend: list[dict[str, str]]) -> list[dict[str, str]]:
+        """Resize/recolour the people of ``g``; the legend for an amount-coloured picture."""
+        missing = [v for v in g if (self.size_by and v not in self.size)
+                   or (self.colour_by and v not in self.colour)]
+        if self.size_by:
+            values = [self.size[v] for v in g if v in self.size]
+            lo, hi = (min(values), max(values)) if values else (0.0, 0.0)
+            for v in g:
+                x = self.size.get(v)
+                share = 0.0 if x is None or hi == lo else (x - lo) / (hi - lo)
+                g.nodes[v]["size"] = round(8 + 32 * math.sqrt(share), 1)
+        if self.colour_by and self.colour_by not in CATEGORICAL:
+            values = [self.colour[v] for v in g if v in self.colour]
+            lo, hi = (min(values), max(values)) if values else (0.0, 0.0)
+            for v in g:
+                x = self.colour.get(v)
+                if x is None:
+                    g.nodes[v]["color"] = OTHER_COLOUR
+                    continue
+                step = 0 if hi == lo else min(len(SCALE) - 1, int((x - lo) / (hi - lo) * len(SCALE)))
+                g.nodes[v]["color"] = SCALE[step]
+            legend = [{"label": f"{self.colour_by} {lo:.3g} (light) to {hi:.3g} (dark)", "color": SCALE[-1],
+                       "shape": "dot"}]
+            if missing:
+                legend.append({"label": "not in the stored analysis", "color": OTHER_COLOUR, "shape": "dot"})
+        for v in g:
+            extra = [[m, f"{vals[v]:.4g}"] for m, vals in ((self.size_by, self.size),
+                                                           (self.colour_by, self.colour)) if m and v in vals]
+            if extra:
+                info = g.nodes[v]["info"]
+                info["facts"] = [*info["facts"], *extra]
+                g.nodes[v]["tooltip"] += "\n" + " · ".join(f"{m}: {x}" for m, x in extra)
+        return legend
+
+
+def stored_style(store: KGStore, filters: Filters, size_by: str | None, colour_by: str | None
+                 ) -> StoredStyle:
+    """The stored co-author analysis for these filters (else the one over all papers)."""
+    from kg.analysis.stored import latest_run, stored_metric
+
+    run = latest_run(store, "coauthors", filters)
+    size = stored_metric(store, size_by, run) if size_by else {}
+    colour = stored_metric(store, colour_by, run) if colour_by else {}
+    return StoredStyle(run, size_by, size, colour_by, colour)
+
+
 # -- co-author views ----------------------------------------------------------------------
 
 
@@ -191,10 +261,14 @@ def _coauthor_view(papers: list[PaperFacts], *, weight: int, top: int | None, fo
     return g, omitted, focus_node
 
 
-def _style_people(g: nx.Graph, papers: list[PaperFacts], seed: int, focus: str | None
-                  ) -> list[dict[str, str]]:
+def _style_people(g: nx.Graph, papers: list[PaperFacts], seed: int, focus: str | None,
+                  stored: StoredStyle | None = None) -> list[dict[str, str]]:
     by_iri = {p.iri: p for p in papers}
-    comm = community_of(g, seed=seed)
+    if stored is not None and stored.colour_by in CATEGORICAL:
+        # Colour by a stored partition (community, component): its values are the groups.
+        comm = {v: int(stored.colour[v]) for v in g if v in stored.colour}
+    else:
+        comm = community_of(g, seed=seed)
     sizes: dict[int, int] = {}
     for c in comm.values():
         sizes[c] = sizes.get(c, 0) + 1
@@ -215,12 +289,16 @@ def _style_people(g: nx.Graph, papers: list[PaperFacts], seed: int, focus: str |
         if len(titles) > TOOLTIP_PAPERS:
             lines.append(f"… and {len(titles) - TOOLTIP_PAPERS} more")
         d.update(tooltip="\n".join(lines), width=round(1 + 2 * math.log2(d["weight"]), 2))
-    legend = [{"label": f"community {c + 1} ({sizes[c]} people)", "color": PALETTE[c], "shape": "dot"}
+    what = stored.colour_by if stored is not None and stored.colour_by in CATEGORICAL else "community"
+    legend = [{"label": f"{what} {c + 1} ({sizes[c]} people)", "color": PALETTE[c], "shape": "dot"}
               for c in sorted(sizes) if c < len(PALETTE)]
     rest = sum(n for c, n in sizes.items() if c >= len(PALETTE))
     if rest:
-        legend.append({"label": f"smaller communities ({rest} people)", "color": OTHER_COLOUR,
+        legend.append({"label": f"smaller {what.replace('community', 'communitie')}s ({rest} people)",
+                       "color": OTHER_COLOUR,
                        "shape": "dot"})
+    if stored is not None:
+        legend = stored.apply(g, legend)
     if focus is not None:
         legend.insert(0, {"label": f"focus: {g.nodes[focus]['name']}", "color": "#ffffff", "shape": "star"})
     return legend
@@ -346,7 +424,8 @@ def to_network(g: nx.Graph, *, title: str, subtitle: str, legend: list[dict[str,
 
 def viz(store: KGStore | str | Path, view: str = "coauthors", *, focus: str | None = None, hops: int = 1,
         since: int | None = None, until: int | None = None, topic: str | None = None,
-        org: str | None = None, min_weight: int = 1, top: int | None = None, seed: int = 42) -> KGNetwork:
+        org: str | None = None, min_weight: int = 1, top: int | None = None, seed: int = 42,
+        size_by: str | None = None, color_by: str | None = None) -> KGNetwork:
     """The pyvis network of one view of the graph in ``store``.
 
     ``view``: ``"full"`` (typed nodes), ``"coauthors"`` (people, weighted co-author edges,
@@ -368,13 +447,18 @@ def viz(store: KGStore | str | Path, view: str = "coauthors", *, focus: str | No
     papers = paper_facts(kg_store, filters)
     what = filters.describe()
     note = f"{len(papers)} paper{'s' * (len(papers) != 1)}" + (f" ({'; '.join(what)})" if what else "")
+    stored = None
+    if size_by or color_by:
+        if view == "full":
+            raise AnalysisError("--size-by and --color-by apply to the coauthors and ego views")
+        stored = stored_style(kg_store, filters, size_by, color_by)
     return network_from_papers(papers, view, focus=focus, hops=hops, min_weight=min_weight, top=top,
-                               seed=seed, notes=[note])
+                               seed=seed, notes=[note], stored=stored)
 
 
 def network_from_papers(papers: list[PaperFacts], view: str = "coauthors", *, focus: str | None = None,
                         hops: int = 1, min_weight: int = 1, top: int | None = None, seed: int = 42,
-                        notes: list[str] | None = None) -> KGNetwork:
+                        notes: list[str] | None = None, stored: StoredStyle | None = None) -> KGNetwork:
     """The network of one view of ``papers`` (already filtered); see :func:`viz`."""
     if view not in VIEWS:
         raise AnalysisError(f"unknown view {view!r}; choose one of {', '.join(VIEWS)}")
@@ -392,7 +476,9 @@ def network_from_papers(papers: list[PaperFacts], view: str = "coauthors", *, fo
     else:
         g, omitted, focus_node = _coauthor_view(papers, weight=min_weight, top=top,
                                                 focus=focus if view == "ego" else None, hops=hops)
-        legend = _style_people(g, papers, seed, focus_node)
+        legend = _style_people(g, papers, seed, focus_node, stored)
+        if stored is not None:
+            notes.append(stored.note())
         if view == "ego" and focus_node is not None:
             title = f"Co-authors of {g.nodes[focus_node]['name']} within {hops} step{'s' * (hops != 1)}"
         else:
