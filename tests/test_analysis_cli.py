@@ -9,6 +9,7 @@ import gc
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -355,3 +356,32 @@ def test_python_api(tmp_path: Path) -> None:
     with pytest.raises(kg.analysis.AnalysisError, match="not both"):
         g.path("Tao Qi")
     assert isinstance(ox.NamedNode(a.rows[0]["id"]), ox.NamedNode)
+
+
+# -- narrow terminals ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("columns", [80, 60])
+def test_tables_fit_the_terminal_and_name_what_they_leave_out(folder: Path, columns: int,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from kg.cli.app import console
+
+    monkeypatch.setattr(console, "width", columns)
+    expected = analyze(KGStore(folder, read_only=True))
+    for args in (["analyze", "--top", "3"], ["evolution"], ["path", "Yuxin Jiang", "Tao Qi"],
+                 ["path", "Tao Qi", "--within", "1"]):
+        code, out, _ = cli(*args, "--store", str(folder))
+        assert code == 0, out
+        assert max(len(line) for line in out.splitlines()) <= columns, (args, out)
+    code, out, _ = cli("analyze", "--top", "3", "--store", str(folder))
+    head = next(line for line in out.splitlines() if line.startswith("┃"))
+    shown = [c.strip() for c in head.split("┃")[1:-1]]
+    assert shown[:4] == ["name", "deg", "w.deg", "betw."]
+    # What does not fit is named (never cropped silently), and the rows still say the analysis.
+    left = re.search(r"not shown, to fit \d+ columns: (.*?) \(--format", " ".join(out.split()))
+    hidden = left.group(1).split(", ") if left else []
+    full = ["name", "deg", "w.deg", "betw.", "close.", "clust.", "core", "comm.", "reach", "comp."]
+    assert sorted(shown + hidden, key=full.index) == full and (columns == 80 or hidden)
+    row = next(line for line in out.splitlines() if line.startswith("│"))
+    first = [c.strip() for c in row.split("│")[1:-1]]
+    assert first[0] == expected.rows[0]["name"] and int(first[1]) == expected.rows[0]["degree"]

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import sys
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -98,6 +99,42 @@ def _table(columns: Sequence[tuple[str, str]], rows: Sequence[dict[str, Any]],
     return table
 
 
+
+def _width(table: Table) -> int:
+    # measured unbounded: a table measured within the terminal reports its squeezed width
+    return console.measure(table, options=console.options.update_width(1_000_000)).maximum
+
+
+def _fitted(columns: Sequence[tuple[str, str]], rows: Sequence[dict[str, Any]],
+            optional: Sequence[str], title: str | None = None) -> tuple[Table, list[str]]:
+    """The table without as many ``optional`` columns (dropped last first) as it takes to fit
+    the terminal; a narrow terminal would otherwise crop the right-hand columns silently.
+    Returns the table and the headers left out (``--format csv/json`` keep every column)."""
+    cols, hidden = list(columns), []
+    table = _table(cols, rows, title)
+    for key in reversed(optional):
+        if _width(table) <= console.width:
+            break
+        for c in cols:
+            if c[0] == key:
+                cols.remove(c)
+                hidden.insert(0, c[1])
+        table = _table(cols, rows, title)
+    return table, hidden
+
+
+def _note(text: str, style: str = "dim") -> None:
+    """A note wrapped at words to the terminal (rich would leave a trailing space per line)."""
+    lines = textwrap.wrap(text, width=max(console.width, 20), break_on_hyphens=False)
+    console.print(_text("\n".join(lines), style), soft_wrap=True)
+
+
+def _hidden_note(hidden: Sequence[str]) -> None:
+    if hidden:
+        _note(f"not shown, to fit {console.width} columns: {', '.join(hidden)} "
+              "(--format csv or json has them)")
+
+
 # -- kg analyze ----------------------------------------------------------------------------
 
 
@@ -172,15 +209,17 @@ def analyze(
         _emit(_csv(rows[:top] if top else rows, cols), output)
     else:
         n = top or TABLE_TOP
-        console.print(_text(_summary_line(result.summary), "bold"), soft_wrap=True)
+        _note(_summary_line(result.summary), "bold")
         columns = list(NODE_COLUMNS)
         if result.summary["components"] == 1:  # the summary line says so; keeps the table narrow
             columns.remove(("component", "comp."))
         if view in ("topics", "categories", "repos"):
             columns.insert(1, ("kind", "kind"))
-        console.print(_table(columns, rows[:n]))
+        table, hidden = _fitted(columns, rows[:n], ["communities_reached", "clustering", "closeness", "core"])
+        console.print(table)
         more = f"{n} of {len(rows)} nodes, by {sort} (--top N for more) · " if len(rows) > n else ""
-        console.print(_text(more + LEGEND, "dim"), soft_wrap=False)
+        _note(more + LEGEND)
+        _hidden_note(hidden)
         if result.brokers:
             console.print(_table([("name", "broker"), ("community", "community"),
                                   ("communities_reached", "reaches"), ("betweenness", "betweenness")],
@@ -269,9 +308,10 @@ def path(
                 titles.append(f"… and {len(r['papers']) - 3} more")
             shown.append({**r, "titles": "\n".join(titles)})
         console.print(_table([("hop", "step"), ("from_name", "from"), ("to_name", "to"),
-                              ("joint_papers", "joint papers"), ("years", "years"), ("titles", "papers")],
+                              ("joint_papers", "joint"), ("years", "years"), ("titles", "joint papers")],
                              shown, " → ".join([steps[0]["from_name"], *(r["to_name"] for r in steps)])))
-    console.print(_text("Steps can only get shorter as truncated author lists are completed.", "dim"))
+    _note("joint: papers the two wrote together (the newest three shown) · Steps can only get shorter "
+          "as truncated author lists are completed.")
 
 
 # -- kg evolution ------------------------------------------------------------------------------
@@ -324,14 +364,16 @@ def evolution(
         shown = [{**r, "largest_component_share": f"{r['largest_component_share']:.0%}",
                   "communities": "–" if r["communities"] is None else r["communities"],
                   "persisting": "–" if r["persisting"] is None else r["persisting"]} for r in rows]
-        console.print(_table(EVOLUTION_COLUMNS, shown))
+        table, hidden = _fitted(EVOLUTION_COLUMNS, shown, ["persisting", "communities", "components"])
+        console.print(table)
         note = ("new: people new that year · largest: share of people in the largest component · "
                 "comp.: components · comm.: Louvain communities · kept: communities of the year before "
                 "that persist (Jaccard >= 0.5)")
         if person:
             note += (" · people and links: the person's ego network; components and communities: "
                      "their co-authors without them")
-        console.print(_text(note, "dim"))
+        _note(note)
+        _hidden_note(hidden)
     if chart is not None:
         console.print(_text(f"wrote {chart}"))
 
